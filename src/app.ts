@@ -1,0 +1,84 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { Deps } from "./deps";
+import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
+import { adminRoutes } from "./routes/admin";
+import { catalogRoutes } from "./routes/catalog";
+import { channelRoutes } from "./routes/channels";
+import type { AppEnv } from "./routes/common";
+import { renderDocs } from "./routes/docs";
+import { eventRoutes } from "./routes/events";
+import { meRoutes } from "./routes/me";
+import { watchlistRoutes } from "./routes/watchlist";
+
+/**
+ * Builds the HTTP app from its dependencies. Imports nothing Node-only, so a Workers entry can
+ * reuse it; nothing reads process.env from here on.
+ *
+ * @example const app = createApp(deps); const res = await app.request("/healthz");
+ */
+export function createApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestId({ generator: () => crypto.randomUUID() }));
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+
+  app.onError((err, c) => {
+    const rid = c.get("requestId") ?? "unknown";
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(errorBody(err.code, err.message, rid), err.status);
+    }
+    if (isUnavailableError(err)) {
+      deps.log.warn("database unavailable", { request_id: rid, error: String(err) });
+      c.header("Retry-After", "5");
+      return c.json(errorBody("unavailable", "the database is unavailable; retry shortly", rid), 503);
+    }
+    deps.log.error("unhandled error", {
+      request_id: rid,
+      path: c.req.path,
+      error: err instanceof Error ? err.stack : String(err),
+    });
+    return c.json(errorBody("internal", "internal error", rid), 500);
+  });
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, c.get("requestId") ?? "unknown"), 404),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.database.ping();
+      return c.json({ status: "ok", database: deps.database.kind });
+    } catch (err) {
+      deps.log.warn("readiness check failed", { error: String(err) });
+      return c.json(errorBody("unavailable", "database unreachable", c.get("requestId")), 503);
+    }
+  });
+
+  app.route("/", adminRoutes);
+  app.route("/", meRoutes);
+  app.route("/", catalogRoutes);
+  app.route("/", watchlistRoutes);
+  app.route("/", channelRoutes);
+  app.route("/", eventRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  const docConfig = {
+    openapi: "3.1.0",
+    info: {
+      title: "clausewatch",
+      version: "0.1.0",
+      description: "Alerts and digests when the terms that govern you change.",
+    },
+  };
+  app.doc31("/openapi.json", docConfig);
+  app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig) as unknown as Parameters<typeof renderDocs>[0])));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { ts } from "./columns";
+import { events } from "./events";
+import { users } from "./users";
+
+/** One per matched user and event: what the user's next digest will carry. */
+export const digestItems = pgTable(
+  "digest_items",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id),
+    /** set when a digest took the item; null while it waits for the next one */
+    digestId: text("digest_id"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("digest_items_user_event_key").on(t.userId, t.eventId),
+    index("digest_items_pending_idx").on(t.userId).where(sql`${t.digestId} is null`),
+    index("digest_items_event_idx").on(t.eventId),
+  ],
+);

@@ -1,0 +1,26 @@
+import { index, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
+import type { ChangeEvent } from "../../ingest/event-schema";
+import { ts } from "./columns";
+
+/** One row per producer id; `raw_body` keeps the signed bytes verbatim as evidence. */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    occurredAt: ts("occurred_at").notNull(),
+    platformSlug: text("platform_slug").notNull(),
+    documentSlug: text("document_slug").notNull(),
+    severity: text("severity").notNull(),
+    severityRank: smallint("severity_rank").notNull(),
+    summary: text("summary").notNull(),
+    categories: text("categories").array().notNull(),
+    provisionSlugs: text("provision_slugs").array().notNull(),
+    payload: jsonb("payload").$type<ChangeEvent>().notNull(),
+    rawBody: text("raw_body").notNull(),
+    receivedAt: ts("received_at").notNull(),
+  },
+  (t) => [index("events_platform_idx").on(t.platformSlug, t.occurredAt), index("events_received_idx").on(t.receivedAt)],
+);
+
+export type EventRow = typeof events.$inferSelect;

@@ -1,0 +1,67 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { channels } from "./channels";
+import { idColumn, ts } from "./columns";
+import { events } from "./events";
+import { users } from "./users";
+
+export const NOTIFICATION_KINDS = ["alert", "digest", "test"] as const;
+export const NOTIFICATION_STATUSES = ["pending", "sending", "sent", "failed", "suppressed"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/**
+ * The outbox: one row per message to one channel. Ingest and the digest planner insert rows;
+ * only the dispatcher moves them on (pending → sending under a lease → sent | failed | suppressed).
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: idColumn("ntf"),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
+    statusReason: text("status_reason"),
+    /**
+     * An alert collects events while its grouping window is open. At most one open alert per
+     * channel (unique partial index below); the dispatcher closes it when it claims the row.
+     */
+    groupOpen: boolean("group_open").notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull(),
+    leaseUntil: ts("lease_until"),
+    lastError: text("last_error"),
+    providerMessageId: text("provider_message_id"),
+    /** content fixed at planning time (digests, tests); alerts render from their linked events */
+    payload: jsonb("payload"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    sentAt: ts("sent_at"),
+  },
+  (t) => [
+    uniqueIndex("notifications_open_alert_key").on(t.channelId).where(sql`${t.kind} = 'alert' and ${t.groupOpen}`),
+    index("notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index("notifications_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/** Which events a notification carries (an alert may carry several inside its window). */
+export const notificationEvents = pgTable(
+  "notification_events",
+  {
+    notificationId: text("notification_id")
+      .notNull()
+      .references(() => notifications.id, { onDelete: "cascade" }),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.eventId] }), index("notification_events_event_idx").on(t.eventId)],
+);
+
+export type NotificationRow = typeof notifications.$inferSelect;

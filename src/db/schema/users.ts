@@ -1,0 +1,40 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, pgTable, smallint, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { idColumn, ts } from "./columns";
+
+export const users = pgTable(
+  "users",
+  {
+    id: idColumn("usr"),
+    email: text("email").notNull(),
+    tier: text("tier", { enum: ["free", "watcher", "professional"] })
+      .notNull()
+      .default("free"),
+    trialEndsAt: ts("trial_ends_at"),
+    timezone: text("timezone").notNull().default("UTC"),
+    digestDay: text("digest_day", { enum: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] })
+      .notNull()
+      .default("mon"),
+    digestHour: smallint("digest_hour").notNull().default(9),
+    digestSendWhenEmpty: boolean("digest_send_when_empty").notNull().default(true),
+    alertWindowMinutes: smallint("alert_window_minutes").notNull().default(15),
+    quietStart: text("quiet_start"),
+    quietEnd: text("quiet_end"),
+    /** unsubscribe scopes: the links in messages flip these */
+    alertsOff: boolean("alerts_off").notNull().default(false),
+    digestsOff: boolean("digests_off").notNull().default(false),
+    /** the next digest instant, so the planner is one indexed query */
+    nextDigestAt: ts("next_digest_at"),
+    /** the open digest period starts here (sign-up, then the end of the previous digest) */
+    digestPeriodStart: ts("digest_period_start"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+    index("users_next_digest_idx").on(t.nextDigestAt),
+    index("users_trial_idx").on(t.trialEndsAt).where(sql`${t.trialEndsAt} is not null`),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;

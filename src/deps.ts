@@ -1,0 +1,32 @@
+import type { Database } from "./db/types";
+import type { Clock } from "./lib/clock";
+import type { Keys } from "./lib/crypto";
+import type { Logger } from "./lib/log";
+
+/** Settings the app needs, already parsed and defaulted (see env.ts and index.ts). */
+export interface AppConfig {
+  adminToken: string;
+  /** `whsec_…`: verifies the pipeline's Standard Webhooks signatures */
+  ingestSecret: string;
+  publicUrl: string;
+  allowPrivateWebhookTargets: boolean;
+}
+
+/** Resolves a host name to the addresses it would connect to (the SSRF guard checks them all). */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+/**
+ * Everything the app uses comes in here; nothing reaches for globals or process.env.
+ * @example createApp({ database, clock: systemClock, keys, config, log })
+ */
+export interface Deps {
+  database: Database;
+  clock: Clock;
+  keys: Keys;
+  config: AppConfig;
+  log: Logger;
+  /** DNS for the webhook URL check at channel creation; unset → only literal addresses are checked */
+  resolveHost?: ResolveHost;
+  /** called after a commit that queued notifications, to wake the dispatcher */
+  onQueued?: () => void;
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0"], { message: "must be true, false, 1 or 0" })
+  .transform((v) => v === "true" || v === "1");
+
+const secretKey = z.string().refine((v) => {
+  const hex = /^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0;
+  const bytes = hex ? v.length / 2 : /^[A-Za-z0-9+/_-]+=*$/.test(v) ? Math.floor((v.replace(/=+$/, "").length * 3) / 4) : 0;
+  return bytes >= 32;
+}, "must be at least 32 bytes, hex or base64");
+
+/** The contract's configuration. Parsed once at the entry point; nothing reads process.env after. */
+export const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  INGEST_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+=*$/, "must be whsec_ followed by base64")
+    .optional(),
+  SECRET_KEY: secretKey.optional(),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
+    .transform((s) => s.replace(/\/+$/, ""))
+    .optional(),
+  EMAIL_FROM: z.string().min(3).default("clausewatch <alerts@localhost>"),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().url().optional(),
+  RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
+  RESEND_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Empty strings count as unset, so `FOO= npm start` behaves like no FOO. */
+export function parseEnv(source: Record<string, string | undefined>): { ok: true; env: Env } | { ok: false; problems: string[] } {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (result.success) return { ok: true, env: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`),
+  };
+}

@@ -1,0 +1,78 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import { openDatabase } from "./db/client";
+import type { Deps } from "./deps";
+import { parseEnv } from "./env";
+import { systemClock } from "./lib/clock";
+import { createKeys, decodeSecretKey } from "./lib/crypto";
+import { createLogger } from "./lib/log";
+import { resolveHost } from "./lib/resolve";
+import { loadSecrets, secretsFile } from "./secrets";
+
+/** Node entry: parse env once, build the dependencies, serve, and shut down cleanly. */
+async function main() {
+  const parsed = parseEnv(process.env);
+  if (!parsed.ok) {
+    console.error("clausewatch: invalid configuration");
+    for (const p of parsed.problems) console.error(`  ${p}`);
+    process.exit(1);
+  }
+  const env = parsed.env;
+  const log = createLogger(env.LOG_LEVEL);
+  const secrets = loadSecrets(env.DATA_DIR, env);
+  const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: `${env.DATA_DIR}/pglite` });
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+
+  const deps: Deps = {
+    database,
+    clock: systemClock,
+    keys: await createKeys(decodeSecretKey(secrets.secretKey)),
+    config: {
+      adminToken: secrets.adminToken,
+      ingestSecret: secrets.ingestSecret,
+      publicUrl,
+      allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    },
+    log,
+    resolveHost,
+  };
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: "0.0.0.0" });
+
+  const lines = [
+    `clausewatch listening on ${publicUrl} (database: ${database.kind === "pglite" ? `embedded PGlite in ${env.DATA_DIR}/pglite` : "PostgreSQL"})`,
+    `  ADMIN_TOKEN   ${secrets.adminToken}`,
+    `  INGEST_SECRET ${secrets.ingestSecret}`,
+    `  SECRET_KEY    ${secrets.generated.includes("SECRET_KEY") ? "generated" : "set"} (in ${secretsFile(env.DATA_DIR)} unless given by the environment)`,
+    `  docs          ${publicUrl}/docs`,
+  ];
+  if (secrets.generated.length)
+    lines.push(`  generated now: ${secrets.generated.join(", ")} (kept in ${secretsFile(env.DATA_DIR)})`);
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    // Stop accepting; let in-flight requests finish; drop idle keep-alive sockets.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    const force = setTimeout(() => {
+      log.warn("forcing shutdown after 10 s");
+      if ("closeAllConnections" in server) server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    await closed;
+    await database.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("clausewatch failed to start:", err);
+  process.exit(1);
+});

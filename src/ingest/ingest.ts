@@ -1,0 +1,89 @@
+import { sql } from "drizzle-orm";
+import { documents, events, platforms, provisions } from "../db/schema";
+import type { Db } from "../db/types";
+import { type ChangeEvent, eventFacts } from "./event-schema";
+import { type FanoutResult, fanOut } from "./fanout";
+
+export type IngestResult = { duplicate: true } | ({ duplicate: false } & FanoutResult);
+
+/**
+ * Stores an event, grows the catalog and fans out, all in one transaction: either everything an
+ * event causes is written, or nothing is. A repeated producer id changes nothing, also when two
+ * posts race (the second waits on the primary key, then finds the row).
+ */
+export async function ingestEvent(db: Db, e: ChangeEvent, rawBody: string, now: Date): Promise<IngestResult> {
+  const facts = eventFacts(e);
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(events)
+      .values({
+        id: e.id,
+        type: e.type,
+        occurredAt: new Date(e.occurred_at),
+        platformSlug: e.platform.slug,
+        documentSlug: e.document.slug,
+        severity: e.severity,
+        severityRank: facts.severityRank,
+        summary: e.summary,
+        categories: facts.categories,
+        provisionSlugs: facts.provisionSlugs,
+        payload: e,
+        rawBody,
+        receivedAt: now,
+      })
+      .onConflictDoNothing({ target: events.id })
+      .returning({ id: events.id });
+    if (inserted.length === 0) return { duplicate: true } as const;
+
+    await upsertCatalog(tx, e, now);
+    const result = await fanOut(tx, {
+      eventId: e.id,
+      platform: e.platform.slug,
+      document: e.document.slug,
+      facts,
+      now,
+    });
+    return { duplicate: false, ...result } as const;
+  });
+}
+
+async function upsertCatalog(db: Db, e: ChangeEvent, now: Date) {
+  await db
+    .insert(platforms)
+    .values({ slug: e.platform.slug, name: e.platform.name, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: platforms.slug, set: { name: e.platform.name, updatedAt: now } });
+  await db
+    .insert(documents)
+    .values({
+      platformSlug: e.platform.slug,
+      slug: e.document.slug,
+      title: e.document.title,
+      url: e.document.url,
+      lastUpdated: e.document.last_updated ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [documents.platformSlug, documents.slug],
+      set: { title: e.document.title, url: e.document.url, lastUpdated: e.document.last_updated ?? null, updatedAt: now },
+    });
+  const provs = new Map(e.changes.map((c) => [c.provision.slug, c.provision.title]));
+  if (provs.size) {
+    await db
+      .insert(provisions)
+      .values(
+        [...provs].map(([slug, title]) => ({
+          platformSlug: e.platform.slug,
+          documentSlug: e.document.slug,
+          slug,
+          title,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [provisions.platformSlug, provisions.documentSlug, provisions.slug],
+        set: { title: sql`excluded.title`, updatedAt: now },
+      });
+  }
+}

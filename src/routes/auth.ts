@@ -1,0 +1,40 @@
+import { eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { apiKeys, users } from "../db/schema";
+import type { UserRow } from "../db/schema/users";
+import { sha256Hex, timingSafeEqualStr } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import type { AppEnv } from "./common";
+
+export type AuthedUser = UserRow;
+
+function bearerToken(header: string | undefined): string | undefined {
+  const m = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m?.[1];
+}
+
+/** Users authenticate with their API key; only its SHA-256 is stored, so lookup is by hash. */
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || token.length > 200) throw new ApiError("unauthorized", "missing or invalid API key");
+  const { db } = c.get("deps").database;
+  const hash = await sha256Hex(token);
+  const [row] = await db
+    .select({ user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, hash))
+    .limit(1);
+  if (!row) throw new ApiError("unauthorized", "missing or invalid API key");
+  c.set("user", row.user);
+  await next();
+});
+
+/** The operator (the site) uses ADMIN_TOKEN; compared in constant time. It is not a user key. */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || !(await timingSafeEqualStr(token, c.get("deps").config.adminToken))) {
+    throw new ApiError("unauthorized", "missing or invalid operator token");
+  }
+  await next();
+});

@@ -1,0 +1,96 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { rotateApiKey } from "../db/queries/users";
+import { users } from "../db/schema";
+import { signToken } from "../lib/tokens";
+import { requireUser } from "./auth";
+import { bearer, createRouter, errors, json, jsonBody } from "./common";
+import { AlertPrefs, DigestPrefs, timezone, UserSchema } from "./schemas";
+import { userJson } from "./serialize";
+
+/** A login link from the API is short-lived; links inside emails last longer (30 days). */
+const PREFERENCES_LINK_TTL_S = 60 * 60;
+
+const PatchMeBody = z.object({ timezone, digest: DigestPrefs, alerts: AlertPrefs }).partial().strict().openapi("PatchMe");
+
+const getMe = createRoute({
+  method: "get",
+  path: "/v1/me",
+  tags: ["self-service"],
+  summary: "The calling user",
+  security: bearer,
+  middleware: [requireUser],
+  responses: { 200: json(UserSchema, "The user"), 401: errors[401] },
+});
+
+const patchMe = createRoute({
+  method: "patch",
+  path: "/v1/me",
+  tags: ["self-service"],
+  summary: "Change time zone, digest schedule or alert timing (nested objects merge)",
+  security: bearer,
+  middleware: [requireUser],
+  request: { body: jsonBody(PatchMeBody) },
+  responses: { 200: json(UserSchema, "The user"), 400: errors[400], 401: errors[401] },
+});
+
+const rotateKey = createRoute({
+  method: "post",
+  path: "/v1/me/api-key",
+  tags: ["self-service"],
+  summary: "Replace the API key; the old one stops working at once",
+  security: bearer,
+  middleware: [requireUser],
+  responses: { 200: json(z.object({ api_key: z.string() }), "The new key, shown once"), 401: errors[401] },
+});
+
+const preferencesLink = createRoute({
+  method: "post",
+  path: "/v1/me/preferences-link",
+  tags: ["self-service"],
+  summary: "A short-lived login link to the preference page",
+  security: bearer,
+  middleware: [requireUser],
+  responses: { 200: json(z.object({ url: z.string(), expires_at: z.string() }), "The link"), 401: errors[401] },
+});
+
+export const meRoutes = createRouter()
+  .openapi(getMe, (c) => c.json(userJson(c.get("user"), c.get("deps").clock.now()), 200))
+  .openapi(patchMe, async (c) => {
+    const body = c.req.valid("json");
+    const user = c.get("user");
+    const { database, clock } = c.get("deps");
+    const now = clock.now();
+    const quiet = body.alerts?.quiet_hours;
+    const [updated] = await database.db
+      .update(users)
+      .set({
+        timezone: body.timezone,
+        digestDay: body.digest?.day,
+        digestHour: body.digest?.hour,
+        digestSendWhenEmpty: body.digest?.send_when_empty,
+        alertWindowMinutes: body.alerts?.window_minutes,
+        ...(quiet !== undefined ? { quietStart: quiet?.start ?? null, quietEnd: quiet?.end ?? null } : {}),
+        updatedAt: now,
+      })
+      .where(eq(users.id, user.id))
+      .returning();
+    return c.json(userJson(updated, now), 200);
+  })
+  .openapi(rotateKey, async (c) => {
+    const { database, clock } = c.get("deps");
+    const apiKey = await rotateApiKey(database.db, c.get("user").id, clock.now());
+    return c.json({ api_key: apiKey }, 200);
+  })
+  .openapi(preferencesLink, async (c) => {
+    const { keys, clock, config } = c.get("deps");
+    const exp = Math.floor(clock.now().getTime() / 1000) + PREFERENCES_LINK_TTL_S;
+    const token = await signToken(keys, { p: "preferences", s: c.get("user").id, e: exp });
+    return c.json(
+      {
+        url: `${config.publicUrl}/preferences?token=${encodeURIComponent(token)}`,
+        expires_at: new Date(exp * 1000).toISOString(),
+      },
+      200,
+    );
+  });

@@ -1,0 +1,48 @@
+import type { ChannelRow } from "../db/schema/channels";
+import type { UserRow } from "../db/schema/users";
+import type { WatchRow } from "../db/schema/watches";
+import { effectiveTier } from "../lib/tiers";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function userJson(u: UserRow, now: Date) {
+  return {
+    id: u.id,
+    email: u.email,
+    tier: u.tier,
+    effective_tier: effectiveTier(u, now),
+    trial_ends_at: iso(u.trialEndsAt),
+    timezone: u.timezone,
+    digest: { day: u.digestDay, hour: u.digestHour, send_when_empty: u.digestSendWhenEmpty },
+    alerts: {
+      window_minutes: u.alertWindowMinutes,
+      quiet_hours: u.quietStart && u.quietEnd ? { start: u.quietStart, end: u.quietEnd } : null,
+    },
+    created_at: u.createdAt.toISOString(),
+  };
+}
+
+export function watchJson(w: WatchRow) {
+  return {
+    id: w.id,
+    platform: w.platform,
+    document: w.document,
+    provision: w.provision,
+    min_severity: w.minSeverity,
+    categories: w.categories,
+    paused: w.paused,
+    paused_reason: w.pausedReason,
+    created_at: w.createdAt.toISOString(),
+  };
+}
+
+export function channelJson(ch: ChannelRow) {
+  return {
+    id: ch.id,
+    type: ch.type,
+    target: ch.target,
+    status: ch.status,
+    status_reason: ch.statusReason,
+    created_at: ch.createdAt.toISOString(),
+  };
+}

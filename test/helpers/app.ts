@@ -1,0 +1,118 @@
+import { Webhook } from "standardwebhooks";
+import { createApp } from "../../src/app";
+import type { Database } from "../../src/db/types";
+import type { Deps } from "../../src/deps";
+import { fixedClock } from "../../src/lib/clock";
+import { createKeys, randomBytes, toBase64 } from "../../src/lib/crypto";
+import { createLogger } from "../../src/lib/log";
+import { openTestDatabase } from "./db";
+
+export type TestClock = ReturnType<typeof fixedClock>;
+
+export interface TestContext {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  database: Database;
+  clock: TestClock;
+  adminToken: string;
+  ingestSecret: string;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(over: Partial<Deps> & { database?: Database } = {}): Promise<TestContext> {
+  const database = over.database ?? (await openTestDatabase());
+  const clock = fixedClock(new Date());
+  const adminToken = `adm_${toBase64(randomBytes(18))}`;
+  const ingestSecret = `whsec_${toBase64(randomBytes(32))}`;
+  const deps: Deps = {
+    database,
+    clock,
+    keys: await createKeys(randomBytes(32)),
+    config: { adminToken, ingestSecret, publicUrl: "http://clausewatch.test", allowPrivateWebhookTargets: false },
+    // errors only: a 500 in a test shows its stack
+    log: createLogger("error", (line) => console.error(line)),
+    ...over,
+  };
+  const app = createApp(deps);
+  return { app, deps, database, clock, adminToken, ingestSecret, close: () => database.close() };
+}
+
+let seq = 0;
+/** A unique suffix per call, so tests sharing a PostgreSQL database never see each other's rows. */
+export const uniq = (prefix = "t") => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+type Json = Record<string, unknown>;
+
+export async function call(
+  ctx: TestContext,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+  }
+  const res = await ctx.app.request(path, { method, headers, body });
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = text ? (JSON.parse(text) as Json) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+export interface TestUser {
+  id: string;
+  key: string;
+  email: string;
+}
+
+export async function createUser(ctx: TestContext, body: Json = {}): Promise<TestUser> {
+  const email = (body.email as string | undefined) ?? `${uniq("user")}@example.com`;
+  const res = await call(ctx, "POST", "/v1/admin/users", { token: ctx.adminToken, body: { email, ...body } });
+  if (res.status !== 201) throw new Error(`createUser: ${res.status} ${JSON.stringify(res.json)}`);
+  const user = res.json.user as { id: string };
+  return { id: user.id, key: res.json.api_key as string, email };
+}
+
+export async function watch(ctx: TestContext, user: TestUser, body: Json) {
+  const res = await call(ctx, "POST", "/v1/watchlist", { token: user.key, body });
+  if (res.status !== 201) throw new Error(`watch: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json;
+}
+
+/** Signs like the pipeline does (Standard Webhooks) and posts the raw body. */
+export async function postEvent(
+  ctx: TestContext,
+  event: unknown,
+  opts: { secret?: string; timestamp?: Date; raw?: string; msgId?: string } = {},
+) {
+  const raw = opts.raw ?? JSON.stringify(event);
+  const msgId = opts.msgId ?? `msg_${uniq()}`;
+  const ts = opts.timestamp ?? new Date();
+  const signature = new Webhook(opts.secret ?? ctx.ingestSecret).sign(msgId, ts, raw);
+  const res = await ctx.app.request("/v1/events", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": msgId,
+      "webhook-timestamp": String(Math.floor(ts.getTime() / 1000)),
+      "webhook-signature": signature,
+    },
+    body: raw,
+  });
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, json };
+}

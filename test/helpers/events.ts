@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ChangeEvent } from "../../src/ingest/event-schema";
+import { uniq } from "./app";
+
+const dir = fileURLToPath(new URL("../fixtures/events/", import.meta.url));
+
+/** The fixture events (copied from the pipeline's examples), by file name. */
+export const fixtures: Record<string, ChangeEvent> = Object.fromEntries(
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(dir + f, "utf8")) as ChangeEvent]),
+);
+
+/**
+ * A fixture with a fresh id and, unless kept, a fresh platform slug, so tests that share a
+ * PostgreSQL database never match each other's watches.
+ */
+export function freshEvent(name: string, over: Partial<ChangeEvent> & { platformSlug?: string } = {}): ChangeEvent {
+  const base = structuredClone(fixtures[name]);
+  if (!base) throw new Error(`no fixture ${name}`);
+  const { platformSlug, ...rest } = over;
+  return {
+    ...base,
+    id: uniq("evt"),
+    ...rest,
+    platform: { ...base.platform, slug: platformSlug ?? uniq(base.platform.slug) },
+  };
+}

@@ -1,0 +1,87 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { digestItems, events, notificationEvents, notifications } from "../../src/db/schema";
+import { rows } from "../../src/db/types";
+import { call, createTestContext, createUser, postEvent, type TestContext, uniq, watch } from "../helpers/app";
+import { freshEvent } from "../helpers/events";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+const countWhere = async (table: typeof digestItems | typeof notificationEvents, eventId: string) => {
+  const [r] = await rows<{ n: number }>(
+    ctx.database.db,
+    sql`select count(*)::int as n from ${table} where event_id = ${eventId}`,
+  );
+  return r.n;
+};
+
+describe("POST /v1/events", () => {
+  it("stores the event verbatim, grows the catalog and matches watchers by tier", async () => {
+    const ev = freshEvent("01-anthropic-ai-training");
+    const p = ev.platform.slug;
+    const free = await createUser(ctx);
+    const watcher = await createUser(ctx, { tier: "watcher" });
+    const pro = await createUser(ctx, { tier: "professional" });
+    const bystander = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, free, { platform: p });
+    await watch(ctx, watcher, { platform: p, document: ev.document.slug, min_severity: "high" });
+    await watch(ctx, pro, { platform: p });
+    await watch(ctx, pro, { platform: p, document: ev.document.slug, provision: "ai-model-training-use-of-materials" });
+    await watch(ctx, bystander, { platform: uniq("other") });
+
+    const raw = `${JSON.stringify(ev, null, 2)}\n`;
+    const res = await postEvent(ctx, ev, { raw });
+    expect(res.status).toBe(202);
+    // free gets a digest item only; watcher and professional get one alert on their account email
+    expect(res.json).toEqual({ event_id: ev.id, duplicate: false, matched_users: 3, alerts: 2, digest_items: 3 });
+
+    const [stored] = await ctx.database.db.select().from(events).where(eq(events.id, ev.id));
+    expect(stored.rawBody).toBe(raw);
+    expect(stored.payload.changes[0].provision.slug).toBe("ai-model-training-use-of-materials");
+
+    const alerts = await ctx.database.db
+      .select({ userId: notifications.userId, kind: notifications.kind, status: notifications.status })
+      .from(notifications)
+      .innerJoin(notificationEvents, eq(notificationEvents.notificationId, notifications.id))
+      .where(eq(notificationEvents.eventId, ev.id));
+    expect(alerts.map((a) => a.userId).sort()).toEqual([watcher.id, pro.id].sort());
+    expect(alerts.every((a) => a.kind === "alert" && a.status === "pending")).toBe(true);
+
+    const catalog = await call(ctx, "GET", "/v1/catalog/platforms?limit=200", { token: free.key });
+    const entry = (catalog.json.items as { slug: string; documents: { slug: string }[] }[]).find((x) => x.slug === p);
+    expect(entry?.documents.map((d) => d.slug)).toEqual([ev.document.slug]);
+  });
+
+  it("answers a repeated id with duplicate: true and writes nothing more", async () => {
+    const ev = freshEvent("05-anthropic-arbitration");
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: ev.platform.slug });
+    expect((await postEvent(ctx, ev)).status).toBe(202);
+    const again = await postEvent(ctx, { ...ev, summary: "changed text, same id" });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual({ event_id: ev.id, duplicate: true });
+    expect(await countWhere(digestItems, ev.id)).toBe(1);
+    expect(await countWhere(notificationEvents, ev.id)).toBe(1);
+  });
+
+  it("folds events inside a user's grouping window into one alert per channel", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const b = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug });
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: a.platform.slug });
+    expect((await postEvent(ctx, a)).json.alerts).toBe(1);
+    ctx.clock.advance(60_000);
+    expect((await postEvent(ctx, b)).json.alerts).toBe(1);
+    const mine = await ctx.database.db.select().from(notifications).where(eq(notifications.userId, u.id));
+    expect(mine).toHaveLength(1);
+    const links = await ctx.database.db
+      .select()
+      .from(notificationEvents)
+      .where(eq(notificationEvents.notificationId, mine[0].id));
+    expect(links.map((l) => l.eventId).sort()).toEqual([a.id, b.id].sort());
+  });
+});
