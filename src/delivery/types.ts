@@ -1,0 +1,78 @@
+import type { ChannelSecret } from "../db/queries/channels";
+import type { NotificationKind } from "../db/schema/notifications";
+import type { ChangeEvent } from "../ingest/event-schema";
+import type { Tier } from "../lib/tiers";
+
+/**
+ * The one change-summary model every channel renders (contract: "What receivers get"):
+ * the event as posted, plus links, trimmed to the user's tier — free keeps headlines
+ * (`changes` is empty), only professional keeps `regulations`.
+ */
+export type ChangeSummary = Pick<ChangeEvent, "id" | "type" | "occurred_at" | "severity" | "summary" | "evidence"> & {
+  platform: { slug: string; name: string };
+  document: { slug: string; title: string; url: string };
+  changes: ChangeEvent["changes"];
+  links: { manage: string; unsubscribe: string };
+};
+
+export interface AlertContent {
+  kind: "alert";
+  /** most severe first */
+  events: ChangeSummary[];
+}
+
+export interface DigestContent {
+  kind: "digest";
+  period: { start: string; end: string };
+  watchlist: ChangeSummary[];
+  highlights: ChangeSummary[];
+  coverage: { events: number; platforms: number };
+  /** professional only: changes this period per regulation */
+  regulatory_exposure?: { regulation: string; changes: number }[];
+  /** how many platforms the user watches (for "No changes to the 1 platform you watch") */
+  watched_platforms: number;
+}
+
+export interface TestContent {
+  kind: "test";
+}
+
+export type MessageContent = AlertContent | DigestContent | TestContent;
+
+/** Everything a channel needs to deliver one notification; built by the dispatcher. */
+export interface OutboundMessage {
+  /** the notification id: Resend Idempotency-Key, webhook-id, stable across retries */
+  id: string;
+  kind: NotificationKind;
+  createdAt: Date;
+  attempt: number;
+  user: { id: string; email: string; tier: Tier; timezone: string };
+  channel: { id: string; type: "email" | "slack" | "webhook"; target: string; secret: ChannelSecret | null };
+  content: MessageContent;
+  links: {
+    /** PUBLIC_URL/preferences?token=… */
+    manage: string;
+    /** PUBLIC_URL/unsubscribe/<token>, scoped to this message kind */
+    unsubscribe: string;
+  };
+}
+
+/**
+ * What a channel reports; the dispatcher alone decides the notification's state.
+ * - sent: delivered (provider id when there is one)
+ * - retry: transient (429, 5xx, timeouts, network); `afterMs` from Retry-After when given
+ * - permanent: this message will never go through; `disableChannel` when the target is gone
+ *   (webhook 410, Slack channel/auth errors)
+ * - held: *our* configuration is wrong (Resend 401/403): nothing is failed, sends wait
+ */
+export type SendResult =
+  | { kind: "sent"; providerId?: string; response?: string }
+  | { kind: "retry"; reason: string; afterMs?: number; response?: string }
+  | { kind: "permanent"; reason: string; disableChannel?: boolean; response?: string }
+  | { kind: "held"; reason: string };
+
+export interface Channel {
+  send(msg: OutboundMessage): Promise<SendResult>;
+}
+
+export type Channels = Record<"email" | "slack" | "webhook", Channel>;
