@@ -76,3 +76,30 @@ export interface Channel {
 }
 
 export type Channels = Record<"email" | "slack" | "webhook", Channel>;
+
+/** An email ready for a provider: both parts and the bulk-sender headers. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  /** List-Unsubscribe, List-Unsubscribe-Post, List-Id */
+  headers: Record<string, string>;
+}
+
+/** A Slack message: Block Kit (≤ 50 blocks, section text ≤ 3,000 chars) and the plain fallback. */
+export interface RenderedSlack {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+/** The webhook body (contract): `{"type", "id", "created_at", "data"}`. */
+export interface WebhookPayload {
+  type: "alert" | "digest" | "test";
+  id: string;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+export type RenderEmail = (msg: OutboundMessage) => Promise<RenderedEmail>;
+export type RenderSlack = (msg: OutboundMessage) => RenderedSlack;
+export type RenderWebhook = (msg: OutboundMessage) => WebhookPayload;
