@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { createMetrics } from "./delivery/metrics";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
 import { adminRoutes } from "./routes/admin";
@@ -8,7 +9,11 @@ import { channelRoutes } from "./routes/channels";
 import type { AppEnv } from "./routes/common";
 import { renderDocs } from "./routes/docs";
 import { eventRoutes } from "./routes/events";
+import { jobRoutes } from "./routes/jobs";
 import { meRoutes } from "./routes/me";
+import { metricsRoutes } from "./routes/metrics";
+import { notificationRoutes } from "./routes/notifications";
+import { unsubscribeRoutes } from "./routes/unsubscribe";
 import { watchlistRoutes } from "./routes/watchlist";
 
 /**
@@ -17,7 +22,8 @@ import { watchlistRoutes } from "./routes/watchlist";
  *
  * @example const app = createApp(deps); const res = await app.request("/healthz");
  */
-export function createApp(deps: Deps) {
+export function createApp(given: Deps) {
+  const deps = { ...given, metrics: given.metrics ?? createMetrics() };
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestId({ generator: () => crypto.randomUUID() }));
@@ -65,6 +71,10 @@ export function createApp(deps: Deps) {
   app.route("/", watchlistRoutes);
   app.route("/", channelRoutes);
   app.route("/", eventRoutes);
+  app.route("/", notificationRoutes);
+  app.route("/", jobRoutes);
+  app.route("/", unsubscribeRoutes);
+  app.route("/", metricsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   const docConfig = {

@@ -1,4 +1,5 @@
 import type { Database } from "./db/types";
+import type { Metrics } from "./delivery/metrics";
 import type { Clock } from "./lib/clock";
 import type { Keys } from "./lib/crypto";
 import type { Logger } from "./lib/log";
@@ -29,4 +30,6 @@ export interface Deps {
   resolveHost?: ResolveHost;
   /** called after a commit that queued notifications, to wake the dispatcher */
   onQueued?: () => void;
+  /** delivery counters for /metrics; createApp makes an empty set when none is given */
+  metrics?: Metrics;
 }

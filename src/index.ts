@@ -1,7 +1,12 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
 import { openDatabase } from "./db/client";
+import { createDispatcher, notifyOutbox } from "./delivery/dispatcher";
+import { createMetrics } from "./delivery/metrics";
+import { createChannels } from "./delivery/setup";
 import type { Deps } from "./deps";
+import { runDigestPlanner } from "./digest/planner";
+import { startScheduler } from "./jobs/scheduler";
 import { parseEnv } from "./env";
 import { systemClock } from "./lib/clock";
 import { createKeys, decodeSecretKey } from "./lib/crypto";
@@ -23,10 +28,31 @@ async function main() {
   const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: `${env.DATA_DIR}/pglite` });
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
 
+  const keys = await createKeys(decodeSecretKey(secrets.secretKey));
+  const metrics = createMetrics();
+  const channels = createChannels({
+    publicUrl,
+    dataDir: env.DATA_DIR,
+    emailFrom: env.EMAIL_FROM,
+    resendApiKey: env.RESEND_API_KEY,
+    resendBaseUrl: env.RESEND_BASE_URL,
+    resendRatePerSecond: env.RESEND_RATE_PER_SECOND,
+    slackApiUrl: env.SLACK_API_URL,
+    allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    resolveHost,
+  });
+  const dispatcher = createDispatcher({ database, channels, keys, clock: systemClock, log, metrics, publicUrl });
+  // Wake this process's dispatcher at once, and other replicas' through NOTIFY.
+  const onQueued = () => {
+    dispatcher.wake();
+    notifyOutbox(database).catch((err) => log.warn("notify failed", { error: String(err) }));
+  };
   const deps: Deps = {
     database,
     clock: systemClock,
-    keys: await createKeys(decodeSecretKey(secrets.secretKey)),
+    metrics,
+    onQueued,
+    keys,
     config: {
       adminToken: secrets.adminToken,
       ingestSecret: secrets.ingestSecret,
@@ -38,6 +64,21 @@ async function main() {
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: "0.0.0.0" });
+  await dispatcher.start();
+  const scheduler = startScheduler({
+    database,
+    clock: systemClock,
+    log,
+    jobs: [
+      {
+        name: "digests",
+        run: async (now) => {
+          const r = await runDigestPlanner({ database, now, queueAt: now, log });
+          if (r.notifications > 0) onQueued();
+        },
+      },
+    ],
+  });
 
   const lines = [
     `clausewatch listening on ${publicUrl} (database: ${database.kind === "pglite" ? `embedded PGlite in ${env.DATA_DIR}/pglite` : "PostgreSQL"})`,
@@ -45,6 +86,7 @@ async function main() {
     `  INGEST_SECRET ${secrets.ingestSecret}`,
     `  SECRET_KEY    ${secrets.generated.includes("SECRET_KEY") ? "generated" : "set"} (in ${secretsFile(env.DATA_DIR)} unless given by the environment)`,
     `  docs          ${publicUrl}/docs`,
+    `  email         ${channels.emailMode === "resend" ? "Resend" : `written to ${env.DATA_DIR}/outbox/ (no RESEND_API_KEY)`}`,
   ];
   if (secrets.generated.length)
     lines.push(`  generated now: ${secrets.generated.join(", ")} (kept in ${secretsFile(env.DATA_DIR)})`);
@@ -64,6 +106,8 @@ async function main() {
     }, 10_000);
     force.unref();
     await closed;
+    await scheduler.stop();
+    await dispatcher.stop();
     await database.close();
     log.info("stopped");
     process.exit(0);

@@ -39,6 +39,10 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
         await db.execute(sql`select 1`);
       },
       close: () => client.end({ timeout: 5 }),
+      listen: async (channel, onNotify) => {
+        const sub = await client.listen(channel, () => onNotify());
+        return () => sub.unlisten();
+      },
     };
   }
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
@@ -54,5 +58,6 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
+    listen: async () => async () => {},
   };
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { rotateApiKey } from "../db/queries/users";
 import { users } from "../db/schema";
+import { nextDigestAt } from "../digest/schedule";
 import { signToken } from "../lib/tokens";
 import { requireUser } from "./auth";
 import { bearer, createRouter, errors, json, jsonBody } from "./common";
@@ -62,9 +63,15 @@ export const meRoutes = createRouter()
     const { database, clock } = c.get("deps");
     const now = clock.now();
     const quiet = body.alerts?.quiet_hours;
+    // A new zone, day or hour applies to the next digest not yet sent; collected items stay.
+    const timezone = body.timezone ?? user.timezone;
+    const day = body.digest?.day ?? user.digestDay;
+    const hour = body.digest?.hour ?? user.digestHour;
+    const rescheduled = timezone !== user.timezone || day !== user.digestDay || hour !== user.digestHour;
     const [updated] = await database.db
       .update(users)
       .set({
+        ...(rescheduled ? { nextDigestAt: nextDigestAt(day, hour, timezone, now) } : {}),
         timezone: body.timezone,
         digestDay: body.digest?.day,
         digestHour: body.digest?.hour,

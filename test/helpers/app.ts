@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { createApp } from "../../src/app";
+import { createMetrics } from "../../src/delivery/metrics";
 import type { Database } from "../../src/db/types";
 import type { Deps } from "../../src/deps";
 import { fixedClock } from "../../src/lib/clock";
@@ -19,7 +20,10 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(over: Partial<Deps> & { database?: Database } = {}): Promise<TestContext> {
+export async function createTestContext(
+  over: Partial<Deps> & { database?: Database; allowPrivateWebhooks?: boolean } = {},
+): Promise<TestContext> {
+  const { allowPrivateWebhooks = false, ...overDeps } = over;
   const database = over.database ?? (await openTestDatabase());
   const clock = fixedClock(new Date());
   const adminToken = `adm_${toBase64(randomBytes(18))}`;
@@ -28,10 +32,11 @@ export async function createTestContext(over: Partial<Deps> & { database?: Datab
     database,
     clock,
     keys: await createKeys(randomBytes(32)),
-    config: { adminToken, ingestSecret, publicUrl: "http://clausewatch.test", allowPrivateWebhookTargets: false },
+    config: { adminToken, ingestSecret, publicUrl: "http://clausewatch.test", allowPrivateWebhookTargets: allowPrivateWebhooks },
+    metrics: createMetrics(),
     // errors only: a 500 in a test shows its stack
     log: createLogger("error", (line) => console.error(line)),
-    ...over,
+    ...overDeps,
   };
   const app = createApp(deps);
   return { app, deps, database, clock, adminToken, ingestSecret, close: () => database.close() };

@@ -10,7 +10,14 @@ const table: [string, Day, number, string, string, string][] = [
   // America/New_York: DST starts 2026-03-08 02:00 (EST→EDT), ends 2026-11-01 02:00 (EDT→EST)
   ["America/New_York", "sun", 9, "2026-03-01T15:00:00Z", "2026-03-08T13:00:00Z", "first Sunday of EDT: 09:00 local = 13:00Z"],
   ["America/New_York", "sun", 9, "2026-03-07T00:00:00Z", "2026-03-08T13:00:00Z", "the spring-forward day itself"],
-  ["America/New_York", "sun", 2, "2026-03-07T00:00:00Z", "2026-03-08T07:00:00Z", "02:00 does not exist: 03:00 EDT, the first valid instant"],
+  [
+    "America/New_York",
+    "sun",
+    2,
+    "2026-03-07T00:00:00Z",
+    "2026-03-08T07:00:00Z",
+    "02:00 does not exist: 03:00 EDT, the first valid instant",
+  ],
   ["America/New_York", "sun", 1, "2026-10-31T00:00:00Z", "2026-11-01T05:00:00Z", "01:00 happens twice: the first one (EDT)"],
   ["America/New_York", "sun", 1, "2026-11-01T05:00:00Z", "2026-11-08T06:00:00Z", "…and not again an hour later"],
   ["America/New_York", "sun", 9, "2026-10-31T00:00:00Z", "2026-11-01T14:00:00Z", "fall-back day: 09:00 EST = 14:00Z"],
@@ -24,7 +31,14 @@ const table: [string, Day, number, string, string, string][] = [
   ["Pacific/Chatham", "mon", 9, "2026-06-01T00:00:00Z", "2026-06-07T20:15:00Z", "+12:45 in the southern winter"],
   ["Pacific/Chatham", "mon", 9, "2026-12-01T00:00:00Z", "2026-12-06T19:15:00Z", "+13:45 in the southern summer"],
   // Lord Howe: +10:30 standard, +11 in summer (a 30-minute shift, 2026-10-04 02:00 → 02:30)
-  ["Australia/Lord_Howe", "sun", 2, "2026-10-01T00:00:00Z", "2026-10-03T15:30:00Z", "02:00 inside the 30-minute gap: 02:30 (+11)"],
+  [
+    "Australia/Lord_Howe",
+    "sun",
+    2,
+    "2026-10-01T00:00:00Z",
+    "2026-10-03T15:30:00Z",
+    "02:00 inside the 30-minute gap: 02:30 (+11)",
+  ],
   ["Australia/Lord_Howe", "mon", 9, "2026-06-01T00:00:00Z", "2026-06-07T22:30:00Z", "+10:30 in winter"],
   ["Australia/Lord_Howe", "mon", 9, "2026-12-01T00:00:00Z", "2026-12-06T22:00:00Z", "+11 in summer"],
 ];

@@ -4,6 +4,7 @@ import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { type Tier, TRIAL_DAYS } from "../../lib/tiers";
 import { addDays } from "../../lib/time";
+import { nextDigestAt } from "../../digest/schedule";
 import { apiKeys, channels, users } from "../schema";
 import type { UserRow } from "../schema/users";
 import type { Db } from "../types";
@@ -41,6 +42,7 @@ export async function createUser(db: Db, input: NewUser, now: Date): Promise<{ u
           timezone: input.timezone,
           trialEndsAt: input.trial ? addDays(now, TRIAL_DAYS) : null,
           digestPeriodStart: now,
+          nextDigestAt: nextDigestAt("mon", 9, input.timezone, now),
           createdAt: now,
           updatedAt: now,
         })

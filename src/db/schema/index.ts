@@ -7,3 +7,5 @@ export * from "./notifications";
 export * from "./suppressions";
 export * from "./users";
 export * from "./watches";
+export * from "./digests";
+export * from "./job-runs";

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { channels } from "./channels";
+import { digests } from "./digests";
 import { idColumn, ts } from "./columns";
 import { events } from "./events";
 import { users } from "./users";
@@ -36,8 +37,12 @@ export const notifications = pgTable(
     nextAttemptAt: ts("next_attempt_at").notNull(),
     leaseUntil: ts("lease_until"),
     lastError: text("last_error"),
+    /** the provider's answer to the last attempt, truncated, for the delivery log */
+    lastResponse: text("last_response"),
     providerMessageId: text("provider_message_id"),
-    /** content fixed at planning time (digests, tests); alerts render from their linked events */
+    /** the digest this message delivers (kind digest) */
+    digestId: text("digest_id").references(() => digests.id, { onDelete: "cascade" }),
+    /** extra content fixed at queue time; alerts render from their linked events, digests from their plan */
     payload: jsonb("payload"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),

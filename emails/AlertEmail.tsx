@@ -1,0 +1,57 @@
+import { Link, Text } from "@react-email/components";
+import { clip, headline, listJoin, plural, severityLabel } from "../src/delivery/render/format";
+import { sortBySeverity } from "../src/delivery/summary";
+import type { ChangeSummary } from "../src/delivery/types";
+import { ChangeCard } from "./components/ChangeCard";
+import { type EmailLinks, Layout } from "./components/Layout";
+import { previewLinks, sampleSummaries } from "./components/preview-data";
+import { s } from "./components/theme";
+
+export interface AlertEmailProps {
+  /** one or several events (a grouping window); shown most severe first */
+  events: ChangeSummary[];
+  links: EmailLinks;
+  timeZone?: string;
+}
+
+/** Past this many cards an email gets clipped by Gmail (~100 KB); the rest is one link away. */
+export const ALERT_CARD_LIMIT = 20;
+
+export function AlertEmail({ events, links, timeZone }: AlertEmailProps) {
+  const sorted = sortBySeverity(events);
+  const shown = sorted.slice(0, ALERT_CARD_LIMIT);
+  const hidden = sorted.length - shown.length;
+  const first = sorted[0];
+  const single = sorted.length === 1 && first;
+  const heading = single ? headline(first) : `${plural(sorted.length, "change")} on your watchlist`;
+  const preview = first ? `[${severityLabel(first.severity)}] ${clip(first.summary, 140)}` : heading;
+  const platforms = [...new Set(sorted.map((e) => e.platform.name))];
+  const reason =
+    platforms.length === 1
+      ? `You are getting this alert because ${platforms[0]} is on your clausewatch watchlist.`
+      : `You are getting this alert because ${listJoin(platforms)} are on your clausewatch watchlist.`;
+  return (
+    <Layout preview={preview} heading={heading} reason={reason} links={links}>
+      {single ? null : <Text style={s.p}>Changes to the terms you watch, most severe first.</Text>}
+      {shown.map((e) => (
+        <ChangeCard key={e.id} summary={e} level="h2" timeZone={timeZone} />
+      ))}
+      {hidden > 0 ? (
+        <Text style={s.p}>
+          {`…and ${plural(hidden, "more change")}. `}
+          <Link href={links.manage} style={s.link}>
+            See everything on your watchlist
+          </Link>
+        </Text>
+      ) : null}
+    </Layout>
+  );
+}
+
+AlertEmail.PreviewProps = {
+  events: sampleSummaries("professional").slice(0, 3),
+  links: previewLinks,
+  timeZone: "Europe/London",
+} satisfies AlertEmailProps;
+
+export default AlertEmail;

@@ -1,0 +1,142 @@
+// The package is CommonJS: in ESM only the default import is reliable (named exports fail to load).
+
+// type-only: erased at run time, so the CommonJS named-export problem does not apply
+import type { Block, KnownBlock } from "@slack/web-api";
+import slack from "@slack/web-api";
+import { createIntervalGate, type IntervalGate } from "../pacing";
+import type { Channel, RenderSlack, SendResult } from "../types";
+
+type WebClient = InstanceType<typeof slack.WebClient>;
+
+/*
+ * Slack answers HTTP 200 with `{ok: false, error}` for nearly everything, 429 when rate limited.
+ * - disable the channel: the token or the channel is gone for good (uninstalled app, revoked or
+ *   expired token, archived or deleted channel, bot removed, scope withdrawn). Every later message
+ *   would fail the same way until the user fixes the installation.
+ * - retryable: Slack's own trouble (internal_error, fatal_error — where Slack itself says part of
+ *   the work may have happened; a rare duplicate beats a lost alert —, service_unavailable,
+ *   request_timeout) and rate limits reported in the body.
+ * - terminal: any other platform error is about this message (invalid_blocks, msg_too_long, …).
+ */
+const DISABLING = new Set([
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "invalid_auth",
+  "not_authed",
+  "account_inactive",
+  "token_revoked",
+  "token_expired",
+  "missing_scope",
+  "no_permission",
+]);
+const RETRYABLE = new Set([
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
+  "ratelimited",
+  "rate_limited",
+]);
+
+export function classifySlackError(err: unknown): SendResult {
+  if (err instanceof slack.WebAPIRateLimitedError) {
+    return { kind: "retry", reason: `Slack rate limited (retry after ${err.retryAfter} s)`, afterMs: err.retryAfter * 1000 };
+  }
+  if (err instanceof slack.WebAPIPlatformError) {
+    const code = err.data.error;
+    const reason = `Slack ${code}`;
+    if (DISABLING.has(code)) return { kind: "permanent", reason, disableChannel: true, response: code };
+    if (RETRYABLE.has(code)) return { kind: "retry", reason, afterMs: err.data.response_metadata?.retryAfter, response: code };
+    return { kind: "permanent", reason, response: code };
+  }
+  if (err instanceof slack.WebAPIHTTPError) {
+    // Slack uses no other status codes on purpose: 5xx is an outage, anything else a proxy in between.
+    const body = typeof err.body === "string" ? err.body.slice(0, 1024) : undefined;
+    return { kind: "retry", reason: `Slack HTTP ${err.statusCode}`, response: body };
+  }
+  if (err instanceof slack.WebAPIRequestError) {
+    return { kind: "retry", reason: `Slack unreachable: ${err.original.message}` };
+  }
+  // e.g. a 429 without a usable Retry-After, which the SDK reports as a plain Error
+  return { kind: "retry", reason: `Slack call failed: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+export interface SlackChannelOptions {
+  /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
+  apiUrl?: string;
+  render: RenderSlack;
+  /** per request (default 10 s); an abort is retried */
+  timeoutMs?: number;
+  /** spacing between messages to one Slack channel (default 1000 ms, Slack's guidance) */
+  minIntervalMs?: number;
+  /** when the spacing would make a send wait longer than this, answer retry instead (default 10 s) */
+  maxPacingWaitMs?: number;
+  gate?: IntervalGate;
+  /** how many per-token clients are kept (default 500) */
+  maxClients?: number;
+}
+
+/**
+ * Slack through `chat.postMessage` with the channel's bot token. The SDK's own retries are off
+ * (the outbox retries on its schedule) and rate-limited calls are rejected, not waited out.
+ * @example channels.slack = createSlackChannel({ apiUrl: env.SLACK_API_URL, render: renderSlack });
+ */
+export function createSlackChannel(opts: SlackChannelOptions): Channel {
+  const gate = opts.gate ?? createIntervalGate({ intervalMs: opts.minIntervalMs ?? 1000 });
+  const maxWait = opts.maxPacingWaitMs ?? 10_000;
+  const maxClients = opts.maxClients ?? 500;
+  const clients = new Map<string, WebClient>();
+
+  const clientFor = (token: string): WebClient => {
+    let client = clients.get(token);
+    if (client) {
+      // refresh its place: the map's insertion order is the eviction order
+      clients.delete(token);
+    } else {
+      client = new slack.WebClient(token, {
+        slackApiUrl: opts.apiUrl,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        timeout: opts.timeoutMs ?? 10_000,
+        logLevel: slack.LogLevel.ERROR,
+      });
+    }
+    clients.set(token, client);
+    if (clients.size > maxClients) clients.delete(clients.keys().next().value as string);
+    return client;
+  };
+
+  return {
+    async send(msg) {
+      const secret = msg.channel.secret;
+      if (!secret || !("bot_token" in secret)) {
+        return { kind: "permanent", reason: "Slack channel has no bot token", disableChannel: true };
+      }
+      let rendered: ReturnType<RenderSlack>;
+      try {
+        rendered = opts.render(msg);
+      } catch (err) {
+        return { kind: "permanent", reason: `Slack render failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      // channel ids are unique per workspace, and a token stands for one workspace
+      const key = `${secret.bot_token}\n${msg.channel.target}`;
+      const delay = gate.delayFor(key);
+      if (delay > maxWait) return { kind: "retry", reason: "Slack channel paced (1 message/s)", afterMs: Math.ceil(delay) };
+      await gate.acquire(key);
+      try {
+        const res = await clientFor(secret.bot_token).chat.postMessage({
+          channel: msg.channel.target,
+          text: rendered.text,
+          // the renderer builds Block Kit as plain objects; Slack validates them (invalid_blocks)
+          blocks: rendered.blocks as unknown as (KnownBlock | Block)[],
+        });
+        return { kind: "sent", providerId: res.ts };
+      } catch (err) {
+        const result = classifySlackError(err);
+        if (result.kind === "retry" && result.afterMs) gate.holdFor(key, result.afterMs);
+        return result;
+      }
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import { inArray, sql } from "drizzle-orm";
+import { channels as channelsTable } from "../db/schema";
+import type { Database } from "../db/types";
+import type { Clock } from "../lib/clock";
+import type { Keys } from "../lib/crypto";
+import type { Logger } from "../lib/log";
+import { compose } from "./compose";
+import type { Metrics } from "./metrics";
+import { type Claimed, claimDue, complete, holdQuietAlerts, type Outcome } from "./outbox";
+import { nextRetryDelay } from "./retry";
+import type { Channels, OutboundMessage, SendResult } from "./types";
+
+export const OUTBOX_CHANNEL = "clausewatch_outbox";
+/** While our own provider credentials are refused, a held message is looked at again this often. */
+export const HELD_RETRY_MS = 60_000;
+
+export interface DispatcherOptions {
+  database: Database;
+  channels: Channels;
+  keys: Keys;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  publicUrl: string;
+  /** rows claimed per round */
+  batchSize?: number;
+  /** sends in flight at once */
+  concurrency?: number;
+  /** how long a claim is ours; must exceed the slowest send (webhooks time out at 15 s) */
+  leaseMs?: number;
+  /** the fallback poll; wake-ups make most rounds start sooner */
+  pollMs?: number;
+  random?: () => number;
+}
+
+export interface Dispatcher {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** start a round now (called after ingest or the digest planner commits) */
+  wake(): void;
+  /** one claim-send-record round; returns how many rows it claimed */
+  runOnce(): Promise<number>;
+}
+
+const truncate = (s: string | undefined, n = 1000) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? null));
+
+/**
+ * The outbox's only writer after queueing: claims due rows under a lease, asks each channel to
+ * send, and alone decides the row's next state from the channel's SendResult.
+ */
+export function createDispatcher(o: DispatcherOptions): Dispatcher {
+  const batchSize = o.batchSize ?? 100;
+  const concurrency = o.concurrency ?? 16;
+  const leaseMs = o.leaseMs ?? 120_000;
+  const pollMs = o.pollMs ?? 1_000;
+  const random = o.random ?? Math.random;
+  const { db } = o.database;
+
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+  let unlisten: (() => Promise<void>) | null = null;
+
+  function outcomeOf(c: Claimed, msg: OutboundMessage, r: SendResult, now: Date): Outcome {
+    const base = { id: c.id, attempts: c.attempts };
+    switch (r.kind) {
+      case "sent":
+        return { ...base, status: "sent", providerMessageId: r.providerId ?? null, lastResponse: truncate(r.response) };
+      case "held":
+        return {
+          ...base,
+          status: "pending",
+          countAttempt: false,
+          nextAttemptAt: new Date(now.getTime() + HELD_RETRY_MS),
+          lastError: `held: ${r.reason}`,
+        };
+      case "permanent":
+        return { ...base, status: "failed", statusReason: "permanent", lastError: r.reason, lastResponse: truncate(r.response) };
+      case "retry": {
+        const delay = nextRetryDelay(c.attempts, r.afterMs, random);
+        if (delay === null) {
+          return {
+            ...base,
+            status: "failed",
+            statusReason: "retries_exhausted",
+            lastError: r.reason,
+            lastResponse: truncate(r.response),
+          };
+        }
+        o.log.debug("send will be retried", { id: msg.id, attempt: c.attempts, delay_ms: delay, reason: r.reason });
+        return {
+          ...base,
+          status: "pending",
+          nextAttemptAt: new Date(now.getTime() + delay),
+          lastError: r.reason,
+          lastResponse: truncate(r.response),
+        };
+      }
+    }
+  }
+
+  async function sendOne(
+    c: Claimed,
+    msg: OutboundMessage,
+  ): Promise<{ outcome: Outcome; disable?: { id: string; reason: string } }> {
+    const type = msg.channel.type;
+    const started = performance.now();
+    let r: SendResult;
+    try {
+      r = await o.channels[type].send(msg);
+    } catch (err) {
+      // A channel should classify everything; an exception is treated as transient.
+      r = { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    o.metrics.observeSend(type, (performance.now() - started) / 1000);
+    if (r.kind === "held") {
+      if (!o.metrics.isHeld(type))
+        o.log.error(`${type} sends are HELD: the provider refuses our credentials`, { reason: r.reason });
+      o.metrics.setHeld(type, true, r.reason);
+    } else if (o.metrics.isHeld(type) && r.kind === "sent") {
+      o.log.warn(`${type} sends resumed`);
+      o.metrics.setHeld(type, false);
+    }
+    const outcome = outcomeOf(c, msg, r, o.clock.now());
+    const result =
+      outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "failed" : r.kind === "held" ? "held" : "retried";
+    o.metrics.count("deliveries_total", { channel: type, result });
+    const disable = r.kind === "permanent" && r.disableChannel ? { id: msg.channel.id, reason: r.reason } : undefined;
+    return { outcome, disable };
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = o.clock.now();
+    await holdQuietAlerts(db, now);
+    const claimed = await claimDue(db, now, batchSize, leaseMs);
+    if (claimed.length === 0) return 0;
+    const { ready, skipped } = await compose(db, o.keys, o.publicUrl, claimed, now);
+    for (const s of skipped) o.metrics.count("deliveries_total", { channel: "any", result: "suppressed" });
+    const outcomes: Outcome[] = [...skipped];
+    const disables: { id: string; reason: string }[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < ready.length) {
+        const { claimed: c, msg } = ready[next++];
+        const { outcome, disable } = await sendOne(c, msg);
+        outcomes.push(outcome);
+        if (disable) disables.push(disable);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
+    const later = o.clock.now();
+    await complete(db, later, outcomes);
+    for (const d of disables) {
+      o.log.warn("channel disabled by its provider", { channel_id: d.id, reason: d.reason });
+      await db
+        .update(channelsTable)
+        .set({ status: "disabled", statusReason: d.reason, updatedAt: later })
+        .where(inArray(channelsTable.id, [d.id]));
+    }
+    return claimed.length;
+  }
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      if (woken) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const t = setTimeout(() => {
+        wakeUp = null;
+        resolve();
+      }, pollMs);
+      wakeUp = () => {
+        clearTimeout(t);
+        wakeUp = null;
+        resolve();
+      };
+    });
+
+  return {
+    runOnce,
+    wake() {
+      if (wakeUp) wakeUp();
+      else woken = true;
+    },
+    async start() {
+      if (running) return;
+      running = true;
+      unlisten = await o.database.listen(OUTBOX_CHANNEL, () => this.wake());
+      loop = (async () => {
+        while (running) {
+          let n = 0;
+          try {
+            n = await runOnce();
+          } catch (err) {
+            o.log.error("dispatcher round failed", { error: err instanceof Error ? err.message : String(err) });
+          }
+          if (running && n < batchSize) await sleep();
+        }
+      })();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+      await unlisten?.();
+    },
+  };
+}
+
+/** Tells other replicas' dispatchers there is work (PostgreSQL; a no-op cost on PGlite). */
+export async function notifyOutbox(database: Database): Promise<void> {
+  if (database.kind === "postgres") await database.db.execute(sql.raw(`notify ${OUTBOX_CHANNEL}`));
+}

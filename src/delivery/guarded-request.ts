@@ -1,0 +1,150 @@
+import type { LookupAddress, LookupOptions } from "node:dns";
+import http, { type IncomingHttpHeaders } from "node:http";
+import https from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import { resolveHost } from "../lib/resolve";
+import { checkWebhookUrl, isBlockedAddress } from "./ssrf";
+
+/** Every address a host name resolves to. */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+export interface GuardedRequestOptions {
+  url: string | URL;
+  headers: Record<string, string>;
+  body: string;
+  /** ALLOW_PRIVATE_WEBHOOK_TARGETS: let requests reach private, loopback and link-local addresses */
+  allowPrivate: boolean;
+  /** for the whole exchange: DNS, connect, TLS, request, response head and body */
+  timeoutMs: number;
+  /** DNS; tests inject one. Defaults to the system resolver (getaddrinfo, like a plain connect). */
+  resolve?: ResolveHost;
+  /** how much of the response body is kept (default 1 KiB) */
+  maxResponseBytes?: number;
+}
+
+export type GuardedOutcome =
+  | { kind: "response"; status: number; headers: IncomingHttpHeaders; body: string }
+  /** the SSRF guard said no; nothing was sent */
+  | { kind: "refused"; reason: string }
+  | { kind: "timeout"; reason: string }
+  /** DNS failure, connection refused or reset, TLS failure… */
+  | { kind: "error"; reason: string };
+
+/** Thrown from inside the DNS lookup so the socket never connects; recognised by `instanceof`. */
+class RefusedAddressError extends Error {
+  readonly code = "ERR_CLAUSEWATCH_BLOCKED_ADDRESS";
+}
+
+const familyOf = (address: string) => (isIP(address) === 6 ? 6 : 4);
+
+/**
+ * A `lookup` for node:net that resolves the name itself and refuses when any answer is a blocked
+ * address. The socket connects to exactly what this returns, so a name that resolves to a public
+ * address when the channel is created and to 127.0.0.1 at send time (DNS rebinding) is still
+ * caught: the check and the connection share one resolution.
+ */
+export function guardedLookup(resolve: ResolveHost, allowPrivate: boolean): LookupFunction {
+  return (hostname: string, options: LookupOptions, callback) => {
+    const fail = (err: NodeJS.ErrnoException) => callback(err, "", 0);
+    resolve(hostname).then(
+      (addresses) => {
+        if (!allowPrivate) {
+          const bad = addresses.find(isBlockedAddress);
+          if (bad) return fail(new RefusedAddressError(`host ${hostname} resolves to private or reserved address ${bad}`));
+        }
+        const wanted = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family || 0;
+        const list: LookupAddress[] = addresses
+          .filter((a) => isIP(a) !== 0)
+          .map((address) => ({ address, family: familyOf(address) }))
+          .filter((a) => wanted === 0 || a.family === wanted);
+        if (list.length === 0) {
+          return fail(Object.assign(new Error(`host ${hostname} does not resolve`), { code: "ENOTFOUND", hostname }));
+        }
+        // Node asks for all addresses when it races IPv4 and IPv6 (autoSelectFamily), else for one
+        if (options.all) return callback(null, list);
+        return callback(null, list[0].address, list[0].family);
+      },
+      (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
+}
+
+/**
+ * One HTTP(S) request that cannot be steered into the private network: the URL is checked
+ * (scheme, credentials, literal addresses, localhost), every resolved address is checked inside
+ * the connection's own DNS lookup, redirects are never followed (node:http does not), and one
+ * deadline covers everything. Never throws.
+ * @example const out = await guardedRequest({ url, headers, body, allowPrivate: false, timeoutMs: 15_000 });
+ */
+export async function guardedRequest(opts: GuardedRequestOptions): Promise<GuardedOutcome> {
+  const check = await checkWebhookUrl(String(opts.url), { allowPrivate: opts.allowPrivate });
+  if (!check.ok) return { kind: "refused", reason: check.reason };
+  const url = check.url;
+  const maxBytes = opts.maxResponseBytes ?? 1024;
+  const lookup = guardedLookup(opts.resolve ?? resolveHost, opts.allowPrivate);
+
+  return new Promise<GuardedOutcome>((settle) => {
+    let done = false;
+    let head: { status: number; headers: IncomingHttpHeaders } | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const bodyText = () => Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
+    const finish = (outcome: GuardedOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      settle(outcome);
+    };
+    const answered = () => head && finish({ kind: "response", ...head, body: bodyText() });
+
+    const timer = setTimeout(() => {
+      // A receiver that sent its status but then stalls the body has still answered.
+      if (head) answered();
+      else finish({ kind: "timeout", reason: `no response within ${opts.timeoutMs} ms` });
+      req.destroy();
+    }, opts.timeoutMs);
+
+    const transport = url.protocol === "https:" ? https : http;
+    let req: http.ClientRequest;
+    try {
+      req = transport.request(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port || undefined,
+          path: `${url.pathname}${url.search}`,
+          method: "POST",
+          headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
+          // no pooling: every request resolves and checks its host again
+          agent: false,
+          lookup,
+        },
+        (res) => {
+          head = { status: res.statusCode ?? 0, headers: res.headers };
+          res.on("data", (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size >= maxBytes) {
+              // enough kept: do not read (or wait for) the rest
+              answered();
+              res.destroy();
+            }
+          });
+          res.on("end", answered);
+          res.on("error", answered);
+          res.on("close", answered);
+        },
+      );
+    } catch (err) {
+      // e.g. a header value Node refuses; nothing was sent
+      clearTimeout(timer);
+      return finish({ kind: "error", reason: `request not sent: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (head) return answered();
+      if (err instanceof RefusedAddressError) return finish({ kind: "refused", reason: err.message });
+      finish({ kind: "error", reason: `${err.code ?? "network error"}: ${err.message}` });
+    });
+    req.end(opts.body);
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Wording shared by every channel (email, Slack, and whatever reads a subject line), so an
+ * alert says the same thing wherever it lands. Pure functions, no React.
+ */
+import type { Severity } from "../../lib/tiers";
+import { sortBySeverity } from "../summary";
+import type { ChangeSummary, MessageContent } from "../types";
+
+export const ELLIPSIS = "…";
+
+/** At most `max` characters, the last one "…" when cut; never splits a surrogate pair. */
+export function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let cut = s.slice(0, Math.max(0, max - 1));
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}${ELLIPSIS}`;
+}
+
+/** One line, whitespace collapsed, then truncated: for before/after excerpts and subjects. */
+export const clip = (s: string, max: number): string => truncate(s.replace(/\s+/g, " ").trim(), max);
+
+export const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+export const severityLabel = (s: Severity): string => capitalise(s);
+
+/** "1 platform", "3 platforms"; `many` for irregular plurals. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Enough of a SHA-256 to compare by eye; the full hash stays in the webhook body. */
+export const shortHash = (sha: string): string => sha.slice(0, 12);
+
+const VERB: Record<ChangeSummary["type"], string> = {
+  "document.changed": "changed",
+  "document.added": "added",
+  "document.removed": "removed",
+};
+
+export const changeKindLabel = (kind: "added" | "removed" | "modified"): string => capitalise(kind);
+
+/** "Anthropic · Claude.ai Terms of Service" */
+export const documentLabel = (s: Pick<ChangeSummary, "platform" | "document">): string =>
+  `${s.platform.name} · ${s.document.title}`;
+
+/** "Anthropic · Claude.ai Terms of Service changed" (added / removed for those event types). */
+export const headline = (s: Pick<ChangeSummary, "platform" | "document" | "type">): string =>
+  `${documentLabel(s)} ${VERB[s.type]}`;
+
+export const highestSeverity = (items: readonly { severity: Severity; occurred_at: string }[]): Severity | undefined =>
+  sortBySeverity(items)[0]?.severity;
+
+const listFormat = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
+
+/** "Anthropic, Windsurf, and Netflix" */
+export const listJoin = (items: readonly string[]): string => listFormat.format(items);
+
+/** Regulations most touched first, then by name. */
+export const sortExposure = <T extends { regulation: string; changes: number }>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) => b.changes - a.changes || a.regulation.localeCompare(b.regulation));
+
+export const DIGEST_TITLE = "Your clausewatch weekly digest";
+/** A digest lists at most this many watchlist items (email and Slack alike); the rest is one link away. */
+export const DIGEST_ITEM_LIMIT = 50;
+/** "Highlights": the few most severe changes across all platforms. */
+export const HIGHLIGHT_LIMIT = 5;
+export const TEST_SUBJECT = "clausewatch test message";
+
+/** "5 changes across 2 platforms this week" */
+export const coverageLine = (c: { events: number; platforms: number }): string =>
+  `${plural(c.events, "change")} across ${plural(c.platforms, "platform")} this week`;
+
+/** What a quiet week says, for any number of watched platforms. */
+export function quietWeekLine(watchedPlatforms: number): string {
+  if (watchedPlatforms === 0) return "You are not watching any platforms yet, so there was nothing to report this week.";
+  const n = plural(watchedPlatforms, "platform");
+  return `No changes to the ${n} you watch this week.`;
+}
+
+/**
+ * The subject (email) and fallback text (Slack). Alerts start with the highest severity;
+ * header folding is the provider's job, but a name with a newline must not split the line.
+ */
+export function subjectFor(content: MessageContent): string {
+  let subject: string;
+  switch (content.kind) {
+    case "alert": {
+      const [first, ...rest] = sortBySeverity(content.events);
+      if (!first) subject = "No new changes on your watchlist";
+      else if (rest.length === 0) subject = `[${severityLabel(first.severity)}] ${headline(first)}`;
+      else subject = `[${severityLabel(first.severity)}] ${content.events.length} changes on your watchlist`;
+      break;
+    }
+    case "digest":
+      subject =
+        content.coverage.events === 0
+          ? `${DIGEST_TITLE}: no changes this week`
+          : `${DIGEST_TITLE}: ${plural(content.coverage.events, "change")}, ${plural(content.coverage.platforms, "platform")}`;
+      break;
+    case "test":
+      subject = TEST_SUBJECT;
+      break;
+  }
+  return clip(subject, 250);
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A day-precision formatter in the reader's zone; an unknown zone falls back to UTC. */
+export function dateFormat(timeZone = "UTC"): Intl.DateTimeFormat {
+  let f = dateFormats.get(timeZone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone });
+    } catch {
+      return dateFormat("UTC");
+    }
+    dateFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** "9 May 2026" */
+export const formatDate = (iso: string, timeZone?: string): string => dateFormat(timeZone).format(new Date(iso));
+
+/** "8 – 15 May 2026" (ICU's thin spaces made plain: some text clients show them as boxes) */
+export const formatPeriod = (p: { start: string; end: string }, timeZone?: string): string =>
+  dateFormat(timeZone)
+    .formatRange(new Date(p.start), new Date(p.end))
+    .replace(/[\u2009\u202f]/g, " ");

@@ -1,0 +1,34 @@
+import type { RenderWebhook, WebhookPayload } from "../types";
+
+export const TEST_MESSAGE = "This is a test message from clausewatch: this endpoint will receive alerts and digests.";
+
+/**
+ * The webhook body (contract: "What receivers get"). Change summaries go out as the dispatcher
+ * built them, already trimmed to the user's tier and carrying their `links`; only what
+ * receivers are promised is copied (`watched_platforms` stays internal).
+ *
+ * @example
+ * const body = JSON.stringify(renderWebhook(msg)); // sign this exact string
+ */
+export const renderWebhook: RenderWebhook = (msg) => {
+  const content = msg.content;
+  let data: WebhookPayload["data"];
+  switch (content.kind) {
+    case "alert":
+      data = { events: content.events };
+      break;
+    case "digest":
+      data = {
+        period: { start: content.period.start, end: content.period.end },
+        watchlist: content.watchlist,
+        highlights: content.highlights,
+        coverage: { events: content.coverage.events, platforms: content.coverage.platforms },
+      };
+      if (content.regulatory_exposure) data.regulatory_exposure = content.regulatory_exposure;
+      break;
+    case "test":
+      data = { message: TEST_MESSAGE };
+      break;
+  }
+  return { type: content.kind, id: msg.id, created_at: msg.createdAt.toISOString(), data };
+};

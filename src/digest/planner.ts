@@ -1,0 +1,152 @@
+import { sql } from "drizzle-orm";
+import { type Database, jsonRecords, rows, textArray } from "../db/types";
+import type { Logger } from "../lib/log";
+import { effectiveTier, type Tier } from "../lib/tiers";
+import type { Day } from "../lib/time";
+import { type EventFacts, planDigest } from "./plan";
+import { nextDigestAt } from "./schedule";
+
+export interface PlannerResult {
+  users: number;
+  digests: number;
+  notifications: number;
+  empty: number;
+}
+
+interface DueUser {
+  id: string;
+  tier: Tier;
+  trial_ends_at: Date | null;
+  timezone: string;
+  digest_day: Day;
+  digest_hour: number;
+  period_start: Date;
+}
+
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
+/**
+ * Builds and queues every digest due at `now`, a chunk of users per transaction:
+ * lock due users (SKIP LOCKED, so racing planners split the work), read their pending items and
+ * the period's events, plan each digest in memory, then write digests, take the items, queue one
+ * notification per active channel and move each user's schedule on — all set-based.
+ * A user down for weeks gets one digest with everything (catch-up), then the next regular one.
+ */
+export async function runDigestPlanner(o: {
+  database: Database;
+  now: Date;
+  /** when the queued notifications are due (the real clock, even when `now` is simulated) */
+  queueAt: Date;
+  log?: Logger;
+  chunkSize?: number;
+}): Promise<PlannerResult> {
+  const { db } = o.database;
+  const chunkSize = o.chunkSize ?? 1000;
+  const total: PlannerResult = { users: 0, digests: 0, notifications: 0, empty: 0 };
+  const [{ n: dueCount }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from users where next_digest_at <= ${ts(o.now)}`);
+  if (dueCount === 0) return total;
+
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const due = (
+        await rows<DueUser>(
+          tx,
+          sql`select id, tier, trial_ends_at, timezone, digest_day, digest_hour,
+                   coalesce(digest_period_start, created_at) as period_start
+            from users where next_digest_at <= ${ts(o.now)}
+            order by next_digest_at, id limit ${chunkSize} for update skip locked`,
+        )
+      ).map((u) => ({ ...u, period_start: asDate(u.period_start), trial_ends_at: u.trial_ends_at && asDate(u.trial_ends_at) }));
+      if (due.length === 0) return null;
+      const ids = due.map((u) => u.id);
+      const minStart = new Date(Math.min(...due.map((u) => u.period_start.getTime())));
+
+      const eventCols = sql`e.id, e.severity_rank, e.platform_slug, e.occurred_at, e.received_at,
+        array(select distinct r from jsonb_array_elements(e.payload->'changes') c,
+              jsonb_array_elements_text(coalesce(c->'regulations', '[]'::jsonb)) r) as regulations`;
+      const items = await rows<EventFacts & { user_id: string }>(
+        tx,
+        sql`select di.user_id, ${eventCols} from digest_items di join events e on e.id = di.event_id
+          where di.user_id = any(${textArray(ids)}) and di.digest_id is null and di.created_at <= ${ts(o.now)}`,
+      );
+      const periodEvents = await rows<EventFacts>(
+        tx,
+        sql`select ${eventCols} from events e where e.received_at > ${ts(minStart)} and e.received_at <= ${ts(o.now)}`,
+      );
+      const watched = await rows<{ user_id: string; n: number }>(
+        tx,
+        sql`select user_id, count(distinct platform)::int as n from watches
+          where user_id = any(${textArray(ids)}) and not paused group by user_id`,
+      );
+      const fix = (e: EventFacts) => ({ ...e, occurred_at: asDate(e.occurred_at), received_at: asDate(e.received_at) });
+      const itemsByUser = new Map<string, EventFacts[]>();
+      for (const it of items) itemsByUser.set(it.user_id, [...(itemsByUser.get(it.user_id) ?? []), fix(it)]);
+      const period = periodEvents.map(fix);
+      const watchedBy = new Map(watched.map((w) => [w.user_id, w.n]));
+
+      const plans = due.map((u) =>
+        planDigest({
+          tier: effectiveTier({ tier: u.tier, trialEndsAt: u.trial_ends_at }, o.now),
+          items: itemsByUser.get(u.id) ?? [],
+          periodEvents: period,
+          watchedPlatforms: watchedBy.get(u.id) ?? 0,
+          start: u.period_start,
+          end: o.now,
+        }),
+      );
+
+      const created = await rows<{ id: string; user_id: string; item_count: number }>(
+        tx,
+        sql`insert into digests (user_id, period_start, period_end, item_count, plan, created_at)
+          select v.user_id, v.period_start, ${ts(o.now)}, v.item_count, v.plan, ${ts(o.queueAt)}
+          from ${jsonRecords(
+            due.map((u, i) => ({ user_id: u.id, period_start: u.period_start.toISOString(), item_count: plans[i].watchlist.length, plan: plans[i] })),
+            "v(user_id text, period_start timestamptz, item_count int, plan jsonb)",
+          )}
+          on conflict (user_id, period_start) do nothing
+          returning id, user_id, item_count`,
+      );
+      const dIds = created.map((d) => d.id);
+
+      await tx.execute(sql`update digest_items di set digest_id = v.digest_id
+        from ${jsonRecords(
+          created.map((c) => ({ digest_id: c.id, user_id: c.user_id })),
+          "v(digest_id text, user_id text)",
+        )}
+        where di.user_id = v.user_id and di.digest_id is null and di.created_at <= ${ts(o.now)}`);
+
+      const [{ n: queued }] = await rows<{ n: number }>(
+        tx,
+        sql`with q as (
+            insert into notifications (user_id, channel_id, kind, status, digest_id, next_attempt_at, created_at, updated_at)
+            select d.user_id, c.id, 'digest', 'pending', d.id, ${ts(o.queueAt)}, ${ts(o.queueAt)}, ${ts(o.queueAt)}
+            from digests d
+            join users u on u.id = d.user_id
+            join channels c on c.user_id = d.user_id and c.status = 'active' and c.deleted_at is null
+            where d.id = any(${textArray(dIds)}) and not u.digests_off and (d.item_count > 0 or u.digest_send_when_empty)
+            returning 1)
+          select count(*)::int as n from q`,
+      );
+
+      // Move every locked user on, also those whose digest a racing planner already wrote.
+      const next = due.map((u) => nextDigestAt(u.digest_day, u.digest_hour, u.timezone, o.now).toISOString());
+      await tx.execute(sql`update users u set digest_period_start = ${ts(o.now)}, next_digest_at = v.next, updated_at = ${ts(o.queueAt)}
+        from ${jsonRecords(
+          due.map((u, i) => ({ id: u.id, next: next[i] })),
+          "v(id text, next timestamptz)",
+        )}
+        where u.id = v.id`);
+
+      return { users: due.length, digests: created.length, notifications: queued, empty: created.filter((d) => d.item_count === 0).length };
+    });
+    if (!done) break;
+    total.users += done.users;
+    total.digests += done.digests;
+    total.notifications += done.notifications;
+    total.empty += done.empty;
+    if (dueCount >= 5 * chunkSize) o.log?.info(`digests ${total.users.toLocaleString("en")}/${dueCount.toLocaleString("en")}`);
+  }
+  o.log?.info("digest planner done", { ...total, now: o.now.toISOString() });
+  return total;
+}

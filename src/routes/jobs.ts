@@ -1,0 +1,37 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { runDigestPlanner } from "../digest/planner";
+import { requireAdmin } from "./auth";
+import { bearer, createRouter, errors, json } from "./common";
+
+const RunDigestsBody = z
+  .object({ now: z.iso.datetime({ offset: true }).optional() })
+  .strict()
+  .openapi("RunDigests");
+
+const runDigests = createRoute({
+  method: "post",
+  path: "/v1/admin/jobs/digests",
+  tags: ["operator"],
+  summary: "Run the digest planner now; `now` decides what is due and ends the period",
+  security: bearer,
+  middleware: [requireAdmin],
+  request: { body: { required: false, content: { "application/json": { schema: RunDigestsBody } } } },
+  responses: {
+    200: json(
+      z.object({ users: z.number().int(), digests: z.number().int(), notifications: z.number().int(), empty: z.number().int() }),
+      "What the run built and queued",
+    ),
+    400: errors[400],
+    401: errors[401],
+  },
+});
+
+/** An operator and test tool: what it builds is queued due at once and the dispatcher is woken. */
+export const jobRoutes = createRouter().openapi(runDigests, async (c) => {
+  const body = c.req.valid("json") ?? {};
+  const { database, clock, log, onQueued } = c.get("deps");
+  const queueAt = clock.now();
+  const result = await runDigestPlanner({ database, now: body.now ? new Date(body.now) : queueAt, queueAt, log });
+  if (result.notifications > 0) onQueued?.();
+  return c.json(result, 200);
+});

@@ -1,0 +1,16 @@
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { NOTIFICATION_STATUSES } from "../db/schema/notifications";
+import { rows } from "../db/types";
+import type { AppEnv } from "./common";
+
+/** Prometheus scrape: outbox depth by status (from the database) plus this process's counters. */
+export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
+  const { database, metrics } = c.get("deps");
+  const counts = await rows<{ status: string; n: number }>(
+    database.db,
+    sql`select status, count(*)::int as n from notifications group by status`,
+  );
+  const depth = Object.fromEntries(NOTIFICATION_STATUSES.map((s) => [s, counts.find((r) => r.status === s)?.n ?? 0]));
+  return c.text(metrics.render(depth), 200, { "content-type": "text/plain; version=0.0.4" });
+});

@@ -1,0 +1,57 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { users } from "../db/schema";
+import type { UnsubscribeScope } from "../lib/links";
+import { verifyToken } from "../lib/tokens";
+import type { AppEnv } from "./common";
+import { escapeHtml, page } from "./pages";
+
+const WHAT: Record<UnsubscribeScope, string> = {
+  alerts: "same-day alerts",
+  digests: "the weekly digest",
+  all: "all clausewatch messages",
+};
+
+const badToken = page(
+  "This link is not valid",
+  "<p>The unsubscribe link is damaged or has expired. Use the link in a newer message, or open your preferences from any clausewatch email.</p>",
+);
+
+/**
+ * `GET` shows what the link would do and never changes anything (mail scanners follow links);
+ * `POST` unsubscribes at once without cookies or CSRF tokens — RFC 8058 one-click, which mail
+ * clients send as `List-Unsubscribe=One-Click`.
+ */
+export const unsubscribeRoutes = new Hono<AppEnv>()
+  .get("/unsubscribe/:token", async (c) => {
+    const { keys, clock } = c.get("deps");
+    const token = c.req.param("token");
+    const claims = await verifyToken(keys, "unsubscribe", token, clock.now());
+    if (!claims) return c.html(badToken, 400);
+    const scope = (claims.x ?? "alerts") as UnsubscribeScope;
+    return c.html(
+      page(
+        "Unsubscribe",
+        `<p>Stop receiving ${escapeHtml(WHAT[scope])}?</p>
+<form method="post" action="/unsubscribe/${encodeURIComponent(token)}"><button type="submit">Unsubscribe</button></form>`,
+      ),
+    );
+  })
+  .post("/unsubscribe/:token", async (c) => {
+    const { keys, clock, database } = c.get("deps");
+    const now = clock.now();
+    const claims = await verifyToken(keys, "unsubscribe", c.req.param("token"), now);
+    if (!claims) return c.html(badToken, 400);
+    const scope = (claims.x ?? "alerts") as UnsubscribeScope;
+    const set =
+      scope === "alerts"
+        ? { alertsOff: true }
+        : scope === "digests"
+          ? { digestsOff: true }
+          : { alertsOff: true, digestsOff: true };
+    await database.db
+      .update(users)
+      .set({ ...set, updatedAt: now })
+      .where(eq(users.id, claims.s));
+    return c.html(page("Unsubscribed", `<p>You will no longer receive ${escapeHtml(WHAT[scope])}.</p>`), 200);
+  });

@@ -1,0 +1,133 @@
+import { render } from "@react-email/render";
+import type { ReactElement } from "react";
+import { describe, expect, it } from "vitest";
+import AlertEmail from "../../emails/AlertEmail";
+import { previewLinks } from "../../emails/components/preview-data";
+import TestEmail from "../../emails/TestEmail";
+import WeeklyDigest from "../../emails/WeeklyDigest";
+import { TEXT_OPTIONS } from "../../src/delivery/render/email";
+import { fixtures } from "../helpers/events";
+import { digestContent, links, manyEvents, summariesOf } from "../helpers/messages";
+
+/** The text part as the email renderer makes it (headings keep their case). */
+const plainText = (el: ReactElement) => render(el, { plainText: true, htmlToTextOptions: TEXT_OPTIONS });
+
+const cases: { name: string; element: ReactElement; html: string[]; text: string[] }[] = [
+  {
+    name: "AlertEmail",
+    element: <AlertEmail {...AlertEmail.PreviewProps} />,
+    html: ["3 changes on your watchlist", "Claude.ai Terms of Service", "Dispute Resolution and Arbitration", "Critical"],
+    text: ["Added: Dispute Resolution and Arbitration", "Before:", "Regulations: FTC Act", "SHA-256 5e6f708192a3"],
+  },
+  {
+    name: "WeeklyDigest",
+    element: <WeeklyDigest {...WeeklyDigest.PreviewProps} />,
+    html: ["Your clausewatch weekly digest", "Highlights", "Your watchlist", "Regulatory exposure", "Coverage"],
+    text: ["4 changes across 3 platforms this week", "Anthropic (2 changes)", "GDPR: 2 changes", "8 – 15 May 2026"],
+  },
+  {
+    name: "TestEmail",
+    element: <TestEmail {...TestEmail.PreviewProps} />,
+    html: ["clausewatch test message"],
+    text: ["This is a test message from clausewatch"],
+  },
+];
+
+describe("every template renders with its PreviewProps", () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const html = await render(c.element);
+      const text = await plainText(c.element);
+      expect(html.length).toBeGreaterThan(1000);
+      expect(html).toContain('lang="en"');
+      for (const s of c.html) expect(html).toContain(s);
+      for (const s of c.text) expect(text).toContain(s);
+      // footer: both links, in both parts
+      expect(html).toContain(`href="${previewLinks.manage}"`);
+      expect(html).toContain(`href="${previewLinks.unsubscribe}"`);
+      expect(text).toContain(previewLinks.manage);
+      expect(text).toContain(previewLinks.unsubscribe);
+      expect(text).toMatch(/Manage preferences/);
+      expect(text).toMatch(/Unsubscribe/);
+      // nothing fetched from elsewhere: no images, stylesheets or web fonts
+      expect(html).not.toMatch(/<img|<link|@import|@font-face|url\(/i);
+    });
+  }
+});
+
+describe("AlertEmail", () => {
+  it("shows provision changes with short excerpts, categories and evidence", async () => {
+    const e = fixtures["01-anthropic-ai-training"];
+    const text = await plainText(<AlertEmail events={summariesOf("professional", [e])} links={links} />);
+    const after = e.changes[0].after ?? "";
+    expect(after.length).toBeGreaterThan(300);
+    expect(text).toContain(after.slice(0, 100));
+    expect(text).not.toContain(after.slice(-60));
+    expect(text).toContain("…");
+    expect(text).toContain("Categories: data-rights, ai-training");
+    expect(text).toContain("Regulations: GDPR, UK GDPR, CCPA, EU AI Act, California AB 2013");
+    expect(text).toContain(e.evidence.archive_url);
+    expect(text).toContain(e.evidence.source_url);
+  });
+
+  it("free: the headline, no provision detail, and where to get it", async () => {
+    const html = await render(<AlertEmail events={summariesOf("free", [fixtures["01-anthropic-ai-training"]])} links={links} />);
+    expect(html).toContain("Conversations can be used to train models by default");
+    expect(html).not.toContain("AI Model Training Use of Materials");
+    expect(html).not.toContain("Before:");
+    expect(html).toContain("Watcher and Professional");
+  });
+
+  it("a large group shows the 20 most severe in full and counts the rest", async () => {
+    const events = manyEvents(40, (i) => ({ severity: i < 3 ? "critical" : "medium" }));
+    const html = await render(<AlertEmail events={summariesOf("professional", events)} links={links} />);
+    expect(html.match(/SHA-256/g)).toHaveLength(20);
+    expect(html.match(/>Critical</g)).toHaveLength(3);
+    expect(html).toContain("…and 20 more changes.");
+    // Gmail clips a message past ~102 KB, footer and unsubscribe link included
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
+  });
+
+  it("escapes whatever the pipeline sends", async () => {
+    const e = { ...fixtures["02-ideogram-training"], summary: '<script>alert("x")</script> & more' };
+    const html = await render(<AlertEmail events={summariesOf("watcher", [e])} links={links} />);
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&lt;script&gt;");
+  });
+});
+
+describe("WeeklyDigest", () => {
+  const base = { ...digestContent("professional"), links };
+
+  it("says plainly that a week was quiet, with the right plural", async () => {
+    const quiet = { ...base, watchlist: [], highlights: [], coverage: { events: 0, platforms: 0 } };
+    const one = await plainText(<WeeklyDigest {...quiet} watched_platforms={1} />);
+    expect(one).toContain("No changes to the 1 platform you watch this week.");
+    expect(one).not.toContain("Your watchlist");
+    const three = await plainText(<WeeklyDigest {...quiet} watched_platforms={3} />);
+    expect(three).toContain("No changes to the 3 platforms you watch this week.");
+  });
+
+  it("caps the watchlist at 50 items, most severe kept, and links to the rest", async () => {
+    const events = manyEvents(120, (i) => ({ severity: i === 119 ? "critical" : "low" }));
+    const digest = digestContent("watcher", events);
+    const html = await render(<WeeklyDigest {...digest} links={links} />);
+    const watchlist = html.slice(html.indexOf("Your watchlist"));
+    expect(watchlist.match(/SHA-256/g)).toHaveLength(50);
+    expect(watchlist).toContain("…and 70 more.");
+    expect(watchlist).toContain(`href="${links.manage}"`);
+    expect(watchlist.indexOf("Platform 39 (3 changes)")).toBeGreaterThan(-1);
+    expect(watchlist.indexOf("Critical")).toBeLessThan(watchlist.indexOf("Low"));
+    // Gmail clips a message past ~102 KB, footer and unsubscribe link included
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
+  });
+
+  it("has a coverage line, and regulatory exposure only when the digest carries it", async () => {
+    const pro = await plainText(<WeeklyDigest {...base} />);
+    expect(pro).toContain("Coverage: 6 changes across 5 platforms this week.");
+    expect(pro).toContain("Regulatory exposure");
+    const watcher = await plainText(<WeeklyDigest {...digestContent("watcher")} links={links} />);
+    expect(watcher).not.toContain("Regulatory exposure");
+    expect(watcher).toContain("Highlights");
+  });
+});
