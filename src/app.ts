@@ -1,19 +1,27 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { createMetrics } from "./delivery/metrics";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
 import { adminRoutes } from "./routes/admin";
+import { auditRoutes } from "./routes/audit";
 import { catalogRoutes } from "./routes/catalog";
 import { channelRoutes } from "./routes/channels";
-import type { AppEnv } from "./routes/common";
+import { type AppEnv, errors, fromHttpException, json } from "./routes/common";
 import { renderDocs } from "./routes/docs";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { meRoutes } from "./routes/me";
 import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
+import { preferencesRoutes } from "./routes/preferences/index";
+import { providerRoutes } from "./routes/providers";
+import { slackRoutes } from "./routes/slack";
+import { timelineRoutes } from "./routes/timeline";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
+import { verifyRoutes } from "./routes/verify";
 import { watchlistRoutes } from "./routes/watchlist";
 
 /**
@@ -22,6 +30,8 @@ import { watchlistRoutes } from "./routes/watchlist";
  *
  * @example const app = createApp(deps); const res = await app.request("/healthz");
  */
+const MAX_BODY_BYTES = 256 * 1024;
+
 export function createApp(given: Deps) {
   const deps = { ...given, metrics: given.metrics ?? createMetrics() };
   const app = new OpenAPIHono<AppEnv>();
@@ -34,6 +44,7 @@ export function createApp(given: Deps) {
 
   app.onError((err, c) => {
     const rid = c.get("requestId") ?? "unknown";
+    if (err instanceof HTTPException && err.status < 500) err = fromHttpException(err);
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
       return c.json(errorBody(err.code, err.message, rid), err.status);
@@ -50,6 +61,16 @@ export function createApp(given: Deps) {
     });
     return c.json(errorBody("internal", "internal error", rid), 500);
   });
+  // Bodies are small everywhere but ingest (1 MiB, checked by its own route before parsing).
+  app.use("*", async (c, next) => {
+    if (c.req.path === "/v1/events") return next();
+    return bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request bodies are at most ${MAX_BODY_BYTES} bytes`);
+      },
+    })(c, next);
+  });
   app.notFound((c) =>
     c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, c.get("requestId") ?? "unknown"), 404),
   );
@@ -65,6 +86,22 @@ export function createApp(given: Deps) {
     }
   });
 
+  const Status = z.object({ status: z.string(), database: z.string().optional() }).openapi("Status");
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/healthz",
+    tags: ["operations"],
+    summary: "The process is up",
+    responses: { 200: json(Status, "Up") },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/readyz",
+    tags: ["operations"],
+    summary: "The database answers",
+    responses: { 200: json(Status, "Ready"), 503: errors[503] },
+  });
+
   app.route("/", adminRoutes);
   app.route("/", meRoutes);
   app.route("/", catalogRoutes);
@@ -72,8 +109,14 @@ export function createApp(given: Deps) {
   app.route("/", channelRoutes);
   app.route("/", eventRoutes);
   app.route("/", notificationRoutes);
+  app.route("/", timelineRoutes);
+  app.route("/", auditRoutes);
   app.route("/", jobRoutes);
   app.route("/", unsubscribeRoutes);
+  app.route("/", preferencesRoutes);
+  app.route("/", verifyRoutes);
+  app.route("/", slackRoutes);
+  app.route("/", providerRoutes);
   app.route("/", metricsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });

@@ -11,6 +11,19 @@ export interface AppConfig {
   ingestSecret: string;
   publicUrl: string;
   allowPrivateWebhookTargets: boolean;
+  /** Svix secret of Resend's webhooks; unset → POST /v1/providers/resend answers 404 */
+  resendWebhookSecret?: string;
+  /** "Add to Slack" (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET); unset → the button is hidden and /slack/* answer 404 */
+  slack?: SlackAppConfig;
+}
+
+export interface SlackAppConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Web API base (SLACK_API_URL), e.g. a local fake in tests; unset → Slack's */
+  apiUrl?: string;
+  /** OAuth v2 authorize page; unset → https://slack.com/oauth/v2/authorize */
+  authorizeUrl?: string;
 }
 
 /** Resolves a host name to the addresses it would connect to (the SSRF guard checks them all). */

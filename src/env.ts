@@ -10,9 +10,29 @@ const secretKey = z.string().refine((v) => {
   return bytes >= 32;
 }, "must be at least 32 bytes, hex or base64");
 
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+[^\s]*$/, "must be an http(s) URL");
+
+/** Decimal numbers only: `0x50`, `1e3` or ` 80 ` are typos, not ports. */
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, "must be a port number from 1 to 65535")
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, "must be a port number from 1 to 65535");
+
+const positive = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "must be a positive number")
+  .transform(Number)
+  .refine((n) => n > 0, "must be a positive number");
+
+/** `addr@host` or `Name <addr@host>` (host may be a bare name such as localhost). */
+const mailbox = z
+  .string()
+  .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be a mailbox: addr@host or Name <addr@host>");
+
 /** The contract's configuration. Parsed once at the entry point; nothing reads process.env after. */
 export const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  PORT: port.default(8787),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
@@ -24,21 +44,17 @@ export const EnvSchema = z.object({
     .regex(/^whsec_[A-Za-z0-9+/]+=*$/, "must be whsec_ followed by base64")
     .optional(),
   SECRET_KEY: secretKey.optional(),
-  PUBLIC_URL: z
-    .string()
-    .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
-    .transform((s) => s.replace(/\/+$/, ""))
-    .optional(),
-  EMAIL_FROM: z.string().min(3).default("clausewatch <alerts@localhost>"),
+  PUBLIC_URL: httpUrl.transform((s) => s.replace(/\/+$/, "")).optional(),
+  EMAIL_FROM: mailbox.default("clausewatch <alerts@localhost>"),
   RESEND_API_KEY: z.string().min(1).optional(),
-  RESEND_BASE_URL: z.string().url().optional(),
+  RESEND_BASE_URL: httpUrl.optional(),
   RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
-  RESEND_RATE_PER_SECOND: z.coerce.number().positive().default(5),
-  SLACK_API_URL: z.string().url().optional(),
+  RESEND_RATE_PER_SECOND: positive.default(5),
+  SLACK_API_URL: httpUrl.optional(),
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).default("info"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -6,8 +6,9 @@ import { createMetrics } from "./delivery/metrics";
 import { createChannels } from "./delivery/setup";
 import type { Deps } from "./deps";
 import { runDigestPlanner } from "./digest/planner";
-import { startScheduler } from "./jobs/scheduler";
 import { parseEnv } from "./env";
+import { startScheduler } from "./jobs/scheduler";
+import { runTrialJob } from "./jobs/trials";
 import { systemClock } from "./lib/clock";
 import { createKeys, decodeSecretKey } from "./lib/crypto";
 import { createLogger } from "./lib/log";
@@ -58,6 +59,11 @@ async function main() {
       ingestSecret: secrets.ingestSecret,
       publicUrl,
       allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+      resendWebhookSecret: env.RESEND_WEBHOOK_SECRET,
+      slack:
+        env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
+          ? { clientId: env.SLACK_CLIENT_ID, clientSecret: env.SLACK_CLIENT_SECRET, apiUrl: env.SLACK_API_URL }
+          : undefined,
     },
     log,
     resolveHost,
@@ -75,6 +81,13 @@ async function main() {
         run: async (now) => {
           const r = await runDigestPlanner({ database, now, queueAt: now, log });
           if (r.notifications > 0) onQueued();
+        },
+      },
+      {
+        name: "trials",
+        run: async (now) => {
+          const r = await runTrialJob({ database, now, log });
+          if (r.notices > 0) onQueued();
         },
       },
     ],

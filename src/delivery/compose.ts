@@ -1,5 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
-import { type ChannelSecret, openSecret } from "../db/queries/channels";
+import { type ChannelSecret, openSecret, type VerifyNoticePayload, verifyNoticeKey } from "../db/queries/channels";
 import { channels, digests, events, suppressions, users } from "../db/schema";
 import type { ChannelRow } from "../db/schema/channels";
 import type { UserRow } from "../db/schema/users";
@@ -8,16 +8,56 @@ import type { ChangeEvent } from "../ingest/event-schema";
 import type { Keys } from "../lib/crypto";
 import { messageLinks, scopeForKind } from "../lib/links";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
+import { verifyEmailLink } from "../lib/verify-link";
 import type { Claimed, Outcome } from "./outbox";
 import { sortBySeverity, toChangeSummary } from "./summary";
 import type { DigestPlan } from "../digest/plan";
 import type { Tier } from "../lib/tiers";
-import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage } from "./types";
+import type { NotificationKind } from "../db/schema/notifications";
+import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage, TrialEndingContent } from "./types";
 
 export interface Composed {
   ready: { claimed: Claimed; msg: OutboundMessage }[];
   /** rows that must not be sent, decided before any provider is called */
   skipped: Outcome[];
+}
+
+/** Claimed rows may carry every kind the table holds (outbox's `Claimed.kind` predates `notice`). */
+const kindOf = (c: Claimed): NotificationKind => c.kind;
+
+/**
+ * A confirmation email queued with its channel (db/queries/channels.ts): the address it names,
+ * when it is for exactly this channel; else null.
+ */
+function verifyAddress(payload: unknown, channelId: string): string | null {
+  if (!payload || typeof payload !== "object") return null;
+  const p = payload as Partial<VerifyNoticePayload>;
+  if (p.notice !== "verify_email" || p.key !== verifyNoticeKey(channelId) || typeof p.address !== "string") return null;
+  return p.address;
+}
+
+/** A notice's content as queued (jobs/trials.ts); null when the payload is not one we wrote. */
+function noticeContent(payload: unknown): TrialEndingContent | null {
+  if (!payload || typeof payload !== "object") return null;
+  const p = payload as Partial<TrialEndingContent>;
+  if (
+    p.notice !== "trial_ending" ||
+    typeof p.trial_ends_at !== "string" ||
+    !Array.isArray(p.watches) ||
+    !Array.isArray(p.channels)
+  )
+    return null;
+  return {
+    kind: "notice",
+    notice: "trial_ending",
+    trial_ends_at: p.trial_ends_at,
+    tier_after: p.tier_after ?? "free",
+    watches: p.watches,
+    more_watches: p.more_watches ?? 0,
+    channels: p.channels,
+    more_channels: p.more_channels ?? 0,
+    alerts_end: p.alerts_end ?? false,
+  };
 }
 
 /** Why a claimed notification must not go out now, or null. Checked at send time, not at queue time. */
@@ -30,10 +70,22 @@ function skipReason(
 ): string | null {
   if (!user || !ch) return "gone";
   if (ch.deletedAt) return "channel_deleted";
+  const verifying = kindOf(c) === "notice" && verifyAddress(c.payload, ch.id) !== null;
+  // An unconfirmed address gets its confirmation email and nothing else; a confirmed one needs none.
+  if (verifying) {
+    if (ch.status === "pending_verification") return suppressedAddress(ch, suppressed);
+    return ch.status === "active" ? "already_verified" : `channel_${ch.status}`;
+  }
   if (ch.status !== "active") return `channel_${ch.status}`;
   if (c.kind === "alert" && user.alertsOff) return "unsubscribed";
   if (c.kind === "digest" && user.digestsOff) return "unsubscribed";
+  // an account notice is no list of its own: only "unsubscribe from everything" stops it
+  if (kindOf(c) === "notice" && user.alertsOff && user.digestsOff) return "unsubscribed";
   if (c.kind === "alert" && !ENTITLEMENTS[effectiveTier(user, now)].sameDayAlerts) return "tier_limit";
+  return suppressedAddress(ch, suppressed);
+}
+
+function suppressedAddress(ch: ChannelRow, suppressed: Map<string, string>): string | null {
   if (ch.type === "email") {
     const why = suppressed.get(ch.target.toLowerCase());
     if (why) return `address_suppressed: ${why}`;
@@ -120,9 +172,17 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     const ch = channelById.get(c.channel_id);
     const events = eventsByNotification.get(c.id) ?? [];
     const plan = c.digest_id ? planById.get(c.digest_id) : undefined;
+    const verifyTo = kindOf(c) === "notice" && ch ? verifyAddress(c.payload, ch.id) : null;
+    const notice = kindOf(c) === "notice" && !verifyTo ? noticeContent(c.payload) : null;
     const why =
       skipReason(c, user, ch, suppressed, now) ??
-      (c.kind === "alert" && events.length === 0 ? "no_events" : c.kind === "digest" && !plan ? "no_digest" : null);
+      (c.kind === "alert" && events.length === 0
+        ? "no_events"
+        : c.kind === "digest" && !plan
+          ? "no_digest"
+          : kindOf(c) === "notice" && !notice && !verifyTo
+            ? "no_notice"
+            : null);
     if (why || !user || !ch) {
       out.skipped.push({ id: c.id, attempts: c.attempts, status: "suppressed", statusReason: why ?? "gone" });
       continue;
@@ -130,11 +190,17 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     const tier = effectiveTier(user, now);
     // Links are derived from the notification, not the clock, so every retry renders the same bytes
     // (Resend compares a retried payload with the first under the same Idempotency-Key).
-    const links = await messageLinks(keys, publicUrl, user.id, scopeForKind(c.kind), new Date(c.created_at));
+    const scope = kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
+    const links = await messageLinks(keys, publicUrl, user.id, scope, new Date(c.created_at));
     let content: MessageContent;
     if (c.kind === "alert")
       content = { kind: "alert", events: sortBySeverity(events.map((e) => toChangeSummary(e, tier, links))) };
     else if (c.kind === "digest" && plan) content = digestContent(plan, eventById, tier, links);
+    else if (notice) content = notice;
+    else if (verifyTo) {
+      const link = await verifyEmailLink(keys, publicUrl, ch.id, new Date(c.created_at));
+      content = { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
+    }
     else content = { kind: "test" };
     const secret = ch.secretEnc ? await openSecret<ChannelSecret>(keys, ch.secretEnc) : null;
     out.ready.push({

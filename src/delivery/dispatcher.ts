@@ -4,9 +4,10 @@ import type { Database } from "../db/types";
 import type { Clock } from "../lib/clock";
 import type { Keys } from "../lib/crypto";
 import type { Logger } from "../lib/log";
-import { compose } from "./compose";
+import { type Composed, compose } from "./compose";
 import type { Metrics } from "./metrics";
 import { type Claimed, claimDue, complete, holdQuietAlerts, type Outcome } from "./outbox";
+import { createKeyedConcurrency, type KeyedConcurrency } from "./pacing";
 import { nextRetryDelay } from "./retry";
 import type { Channels, OutboundMessage, SendResult } from "./types";
 
@@ -30,6 +31,11 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** the fallback poll; wake-ups make most rounds start sooner */
   pollMs?: number;
+  /**
+   * batches the running loop holds at once (claimed, not yet recorded): while one batch is sending,
+   * the next is claimed and composed, so sends never wait for a claim. 1 = one batch at a time.
+   */
+  pipelineDepth?: number;
   random?: () => number;
 }
 
@@ -53,6 +59,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   const concurrency = o.concurrency ?? 16;
   const leaseMs = o.leaseMs ?? 120_000;
   const pollMs = o.pollMs ?? 1_000;
+  const pipelineDepth = Math.max(1, o.pipelineDepth ?? 2);
   const random = o.random ?? Math.random;
   const { db } = o.database;
 
@@ -130,25 +137,29 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     return { outcome, disable };
   }
 
-  async function runOnce(): Promise<number> {
+  /** Claims and composes one batch; null when nothing is due. */
+  async function claimBatch(): Promise<{ claimed: Claimed[]; composed: Composed } | null> {
     const now = o.clock.now();
     await holdQuietAlerts(db, now);
     const claimed = await claimDue(db, now, batchSize, leaseMs);
-    if (claimed.length === 0) return 0;
-    const { ready, skipped } = await compose(db, o.keys, o.publicUrl, claimed, now);
+    if (claimed.length === 0) return null;
+    return { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now) };
+  }
+
+  /** Sends a composed batch, `slots` bounding the sends in flight, then records it in one statement. */
+  async function deliverBatch({ ready, skipped }: Composed, slots: KeyedConcurrency): Promise<void> {
     for (const s of skipped) o.metrics.count("deliveries_total", { channel: "any", result: "suppressed" });
     const outcomes: Outcome[] = [...skipped];
     const disables: { id: string; reason: string }[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < ready.length) {
-        const { claimed: c, msg } = ready[next++];
-        const { outcome, disable } = await sendOne(c, msg);
-        outcomes.push(outcome);
-        if (disable) disables.push(disable);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
+    await Promise.all(
+      ready.map(({ claimed: c, msg }) =>
+        slots.run("send", async () => {
+          const { outcome, disable } = await sendOne(c, msg);
+          outcomes.push(outcome);
+          if (disable) disables.push(disable);
+        }),
+      ),
+    );
     const later = o.clock.now();
     await complete(db, later, outcomes);
     for (const d of disables) {
@@ -158,7 +169,48 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         .set({ status: "disabled", statusReason: d.reason, updatedAt: later })
         .where(inArray(channelsTable.id, [d.id]));
     }
-    return claimed.length;
+  }
+
+  async function runOnce(): Promise<number> {
+    const batch = await claimBatch();
+    if (!batch) return 0;
+    await deliverBatch(batch.composed, createKeyedConcurrency({ limit: concurrency }));
+    return batch.claimed.length;
+  }
+
+  /**
+   * The running loop, pipelined: while one batch is sending, the next is claimed and composed, so
+   * the sends never wait for a claim. Sends themselves go one batch at a time (a batch's start
+   * waits for the one before it to be recorded): a crash then re-sends at most one batch's worth
+   * of delivered-but-unrecorded rows, as without pipelining. Up to `pipelineDepth` batches are
+   * held at once. A short batch means the queue is drained: the loop waits for a wake-up or the poll.
+   */
+  async function run(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    let previous: Promise<void> = Promise.resolve();
+    while (running) {
+      if (inFlight.size >= pipelineDepth) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let n = 0;
+      try {
+        const batch = await claimBatch();
+        if (batch) {
+          n = batch.claimed.length;
+          const p: Promise<void> = previous
+            .then(() => deliverBatch(batch.composed, createKeyedConcurrency({ limit: concurrency })))
+            .catch((err) => o.log.error("dispatcher batch failed", { error: err instanceof Error ? err.message : String(err) }))
+            .finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          previous = p;
+        }
+      } catch (err) {
+        o.log.error("dispatcher round failed", { error: err instanceof Error ? err.message : String(err) });
+      }
+      if (running && n < batchSize) await sleep();
+    }
+    await Promise.all(inFlight);
   }
 
   const sleep = () =>
@@ -189,17 +241,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       if (running) return;
       running = true;
       unlisten = await o.database.listen(OUTBOX_CHANNEL, () => this.wake());
-      loop = (async () => {
-        while (running) {
-          let n = 0;
-          try {
-            n = await runOnce();
-          } catch (err) {
-            o.log.error("dispatcher round failed", { error: err instanceof Error ? err.message : String(err) });
-          }
-          if (running && n < batchSize) await sleep();
-        }
-      })();
+      loop = run();
     },
     async stop() {
       running = false;

@@ -130,7 +130,9 @@ export async function checkWebhookUrl(
   if (isIpLiteral(host)) {
     return isBlockedAddress(host) ? { ok: false, reason: `address ${host} is private or reserved` } : { ok: true, url };
   }
-  if (host === "localhost" || host.endsWith(".localhost")) return { ok: false, reason: "localhost is not allowed" };
+  // "localhost." is the same name as "localhost" (a fully qualified name ends with a dot).
+  const name = host.replace(/\.+$/, "");
+  if (name === "localhost" || name.endsWith(".localhost")) return { ok: false, reason: "localhost is not allowed" };
   if (!opts.resolve) return { ok: true, url };
   let addrs: string[];
   try {

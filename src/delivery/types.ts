@@ -37,7 +37,56 @@ export interface TestContent {
   kind: "test";
 }
 
-export type MessageContent = AlertContent | DigestContent | TestContent;
+/** A watch as a notice names it (slugs; `"*"` for every platform). */
+export interface WatchRef {
+  platform: string;
+  document: string | null;
+  provision: string | null;
+  min_severity: string | null;
+  categories: string[] | null;
+}
+
+/** A channel as a notice names it (the shown, redacted target). */
+export interface ChannelRef {
+  type: "email" | "slack" | "webhook";
+  target: string;
+}
+
+/**
+ * "Your trial ends soon": what the user's own tier will pause then, if nothing changes before.
+ * Fixed when queued (jobs/trials.ts) and stored as the notification's payload.
+ */
+export interface TrialEndingNotice {
+  notice: "trial_ending";
+  trial_ends_at: string;
+  /** the tier that applies again when the trial ends */
+  tier_after: Tier;
+  /** the watches that will pause (at most NOTICE_LIST_LIMIT; `more_watches` counts the rest) */
+  watches: WatchRef[];
+  more_watches: number;
+  channels: ChannelRef[];
+  more_channels: number;
+  /** same-day alerts stop (the weekly digest goes on) */
+  alerts_end: boolean;
+}
+
+/**
+ * "Confirm this address" (double opt-in): the only email an address gets before it is confirmed.
+ * Queued with the channel (db/queries/channels.ts); the link is signed when the email is composed.
+ */
+export interface VerifyEmailNotice {
+  notice: "verify_email";
+  address: string;
+  /** PUBLIC_URL/verify-email/<token>: a page whose button confirms (mail scanners follow links) */
+  verify_url: string;
+  expires_at: string;
+}
+
+export type TrialEndingContent = { kind: "notice" } & TrialEndingNotice;
+export type VerifyEmailContent = { kind: "notice" } & VerifyEmailNotice;
+export type NoticeContent = TrialEndingContent | VerifyEmailContent;
+
+export type MessageContent = AlertContent | DigestContent | TestContent | NoticeContent;
 
 /** Everything a channel needs to deliver one notification; built by the dispatcher. */
 export interface OutboundMessage {
@@ -94,7 +143,7 @@ export interface RenderedSlack {
 
 /** The webhook body (contract): `{"type", "id", "created_at", "data"}`. */
 export interface WebhookPayload {
-  type: "alert" | "digest" | "test";
+  type: NotificationKind;
   id: string;
   created_at: string;
   data: Record<string, unknown>;

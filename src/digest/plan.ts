@@ -28,9 +28,31 @@ const HIGH = 3;
 const mostSevereFirst = (a: EventFacts, b: EventFacts) =>
   b.severity_rank - a.severity_rank || b.occurred_at.getTime() - a.occurred_at.getTime() || a.id.localeCompare(b.id);
 
+/** What a digest period holds regardless of who reads it: shared by every user whose period is the same. */
+export interface PeriodView {
+  coverage: { events: number; platforms: number };
+  /** the period's high and critical events, most severe first (highlight candidates) */
+  highs: EventFacts[];
+}
+
+/**
+ * The user-independent part of a digest period, computed once per distinct period by the planner
+ * (a weekly run closes the same period for most users).
+ */
+export function periodView(periodEvents: EventFacts[], start: Date, end: Date): PeriodView {
+  const s = start.getTime();
+  const e = end.getTime();
+  const inPeriod = periodEvents.filter((x) => x.received_at.getTime() > s && x.received_at.getTime() <= e);
+  return {
+    coverage: { events: inPeriod.length, platforms: new Set(inPeriod.map((x) => x.platform_slug)).size },
+    highs: inPeriod.filter((x) => x.severity_rank >= HIGH).sort(mostSevereFirst),
+  };
+}
+
 /**
  * Builds one user's digest from their pending items and the period's events (pure: the planner
- * loads, this decides).
+ * loads, this decides). `view` is `periodView(periodEvents, start, end)`, passed in when several
+ * users share the period.
  *
  * @example planDigest({ tier: "free", items, periodEvents, watchedPlatforms: 1, start, end })
  */
@@ -41,18 +63,21 @@ export function planDigest(input: {
   watchedPlatforms: number;
   start: Date;
   end: Date;
+  view?: PeriodView;
 }): DigestPlan {
+  const view = input.view ?? periodView(input.periodEvents, input.start, input.end);
   const own = new Set(input.items.map((e) => e.id));
-  const inPeriod = input.periodEvents.filter((e) => e.received_at > input.start && e.received_at <= input.end);
+  // highs is in order already, so the first ones not on the watchlist are the top ones
+  const highlights: string[] = [];
+  for (const e of view.highs) {
+    if (highlights.length === HIGHLIGHTS) break;
+    if (!own.has(e.id)) highlights.push(e.id);
+  }
   const plan: DigestPlan = {
     period: { start: input.start.toISOString(), end: input.end.toISOString() },
     watchlist: [...input.items].sort(mostSevereFirst).map((e) => e.id),
-    highlights: inPeriod
-      .filter((e) => e.severity_rank >= HIGH && !own.has(e.id))
-      .sort(mostSevereFirst)
-      .slice(0, HIGHLIGHTS)
-      .map((e) => e.id),
-    coverage: { events: inPeriod.length, platforms: new Set(inPeriod.map((e) => e.platform_slug)).size },
+    highlights,
+    coverage: { ...view.coverage },
     watched_platforms: input.watchedPlatforms,
   };
   if (ENTITLEMENTS[input.tier].regulations) {

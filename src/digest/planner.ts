@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { type Database, jsonRecords, rows, textArray } from "../db/types";
+import { type Database, type Db, jsonRecords, rows, textArray } from "../db/types";
 import type { Logger } from "../lib/log";
 import { effectiveTier, type Tier } from "../lib/tiers";
 import type { Day } from "../lib/time";
-import { type EventFacts, planDigest } from "./plan";
+import { type EventFacts, type PeriodView, periodView, planDigest } from "./plan";
 import { nextDigestAt } from "./schedule";
 
 export interface PlannerResult {
@@ -47,43 +47,82 @@ export async function runDigestPlanner(o: {
   const [{ n: dueCount }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from users where next_digest_at <= ${ts(o.now)}`);
   if (dueCount === 0) return total;
 
+  const factsById = new Map<string, EventFacts>();
+  const eventCols = sql`e.id, e.severity_rank, e.platform_slug, e.occurred_at, e.received_at,
+    array(select distinct r from jsonb_array_elements(e.payload->'changes') c,
+          jsonb_array_elements_text(coalesce(c->'regulations', '[]'::jsonb)) r) as regulations`;
+  const loadFacts = async (tx: Db, eventIds: string[]) => {
+    const missing = eventIds.filter((id) => !factsById.has(id));
+    if (missing.length === 0) return;
+    const got = await rows<EventFacts>(tx, sql`select ${eventCols} from events e where e.id = any(${textArray(missing)})`);
+    for (const e of got) factsById.set(e.id, { ...e, occurred_at: asDate(e.occurred_at), received_at: asDate(e.received_at) });
+  };
+  // The next slot depends only on (day, hour, zone) within a run: computed once per combination.
+  const nextSlots = new Map<string, string>();
+  const nextAt = (day: Day, hour: number, timezone: string) => {
+    const key = `${day}|${hour}|${timezone}`;
+    let at = nextSlots.get(key);
+    if (!at) {
+      at = nextDigestAt(day, hour, timezone, o.now).toISOString();
+      nextSlots.set(key, at);
+    }
+    return at;
+  };
+
   for (;;) {
     const done = await db.transaction(async (tx) => {
+      // Ordered by the indexed column alone: a tie-break on id would sort every due user on every
+      // chunk (100,000 users due at once: ~1 s a chunk); ties go in whatever order the index has.
       const due = (
         await rows<DueUser>(
           tx,
           sql`select id, tier, trial_ends_at, timezone, digest_day, digest_hour,
                    coalesce(digest_period_start, created_at) as period_start
             from users where next_digest_at <= ${ts(o.now)}
-            order by next_digest_at, id limit ${chunkSize} for update skip locked`,
+            order by next_digest_at limit ${chunkSize} for update skip locked`,
         )
       ).map((u) => ({ ...u, period_start: asDate(u.period_start), trial_ends_at: u.trial_ends_at && asDate(u.trial_ends_at) }));
       if (due.length === 0) return null;
       const ids = due.map((u) => u.id);
       const minStart = new Date(Math.min(...due.map((u) => u.period_start.getTime())));
 
-      const eventCols = sql`e.id, e.severity_rank, e.platform_slug, e.occurred_at, e.received_at,
-        array(select distinct r from jsonb_array_elements(e.payload->'changes') c,
-              jsonb_array_elements_text(coalesce(c->'regulations', '[]'::jsonb)) r) as regulations`;
-      const items = await rows<EventFacts & { user_id: string }>(
+      // Items and the period's events come as ids; their facts are read once per run (events never
+      // change once stored), not once per item: 100,000 digests share a few hundred events.
+      const items = await rows<{ user_id: string; event_id: string }>(
         tx,
-        sql`select di.user_id, ${eventCols} from digest_items di join events e on e.id = di.event_id
+        sql`select di.user_id, di.event_id from digest_items di
           where di.user_id = any(${textArray(ids)}) and di.digest_id is null and di.created_at <= ${ts(o.now)}`,
       );
-      const periodEvents = await rows<EventFacts>(
+      const periodIds = await rows<{ id: string }>(
         tx,
-        sql`select ${eventCols} from events e where e.received_at > ${ts(minStart)} and e.received_at <= ${ts(o.now)}`,
+        sql`select e.id from events e where e.received_at > ${ts(minStart)} and e.received_at <= ${ts(o.now)}`,
       );
+      await loadFacts(tx, [...new Set([...items.map((i) => i.event_id), ...periodIds.map((e) => e.id)])]);
       const watched = await rows<{ user_id: string; n: number }>(
         tx,
         sql`select user_id, count(distinct platform)::int as n from watches
           where user_id = any(${textArray(ids)}) and not paused group by user_id`,
       );
-      const fix = (e: EventFacts) => ({ ...e, occurred_at: asDate(e.occurred_at), received_at: asDate(e.received_at) });
       const itemsByUser = new Map<string, EventFacts[]>();
-      for (const it of items) itemsByUser.set(it.user_id, [...(itemsByUser.get(it.user_id) ?? []), fix(it)]);
-      const period = periodEvents.map(fix);
+      for (const it of items) {
+        const facts = factsById.get(it.event_id);
+        if (!facts) continue;
+        const list = itemsByUser.get(it.user_id);
+        if (list) list.push(facts);
+        else itemsByUser.set(it.user_id, [facts]);
+      }
+      const period = periodIds.flatMap((e) => factsById.get(e.id) ?? []);
       const watchedBy = new Map(watched.map((w) => [w.user_id, w.n]));
+      // one view per distinct period start in this chunk (usually one: everyone's last digest was a week ago)
+      const views = new Map<number, PeriodView>();
+      const viewFor = (start: Date) => {
+        let v = views.get(start.getTime());
+        if (!v) {
+          v = periodView(period, start, o.now);
+          views.set(start.getTime(), v);
+        }
+        return v;
+      };
 
       const plans = due.map((u) =>
         planDigest({
@@ -93,6 +132,7 @@ export async function runDigestPlanner(o: {
           watchedPlatforms: watchedBy.get(u.id) ?? 0,
           start: u.period_start,
           end: o.now,
+          view: viewFor(u.period_start),
         }),
       );
 
@@ -130,7 +170,7 @@ export async function runDigestPlanner(o: {
       );
 
       // Move every locked user on, also those whose digest a racing planner already wrote.
-      const next = due.map((u) => nextDigestAt(u.digest_day, u.digest_hour, u.timezone, o.now).toISOString());
+      const next = due.map((u) => nextAt(u.digest_day, u.digest_hour, u.timezone));
       await tx.execute(sql`update users u set digest_period_start = ${ts(o.now)}, next_digest_at = v.next, updated_at = ${ts(o.queueAt)}
         from ${jsonRecords(
           due.map((u, i) => ({ id: u.id, next: next[i] })),

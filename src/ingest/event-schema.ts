@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isStorableInstant, isStorableText, STORABLE_INSTANT_MESSAGE, STORABLE_TEXT_MESSAGE } from "../lib/storable";
 import { SEVERITIES } from "../lib/tiers";
 
 /** Lower-case slugs, as the catalog and categories use them. */
@@ -6,12 +7,11 @@ export const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, "must be a lower-case slug (a-z, 0-9, . _ -), at most 128 characters");
 
-const text = (max: number) => z.string().min(1).max(max);
-const datetime = z.iso.datetime({ offset: true });
-const httpUrl = z
-  .string()
-  .max(2048)
-  .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), "must be an http(s) URL");
+/** Any text the database can hold (see lib/storable); every free-form field goes through it. */
+const str = (max: number) => z.string().max(max).refine(isStorableText, STORABLE_TEXT_MESSAGE);
+const text = (max: number) => str(max).min(1);
+export const datetime = z.iso.datetime({ offset: true }).refine(isStorableInstant, STORABLE_INSTANT_MESSAGE);
+const httpUrl = str(2048).refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), "must be an http(s) URL");
 
 export const severity = z.enum(SEVERITIES);
 
@@ -23,8 +23,8 @@ export const ChangeSchema = z
     confidence: z.enum(["low", "medium", "high"]).optional(),
     categories: z.array(slug).max(50).default([]),
     summary: text(5000),
-    before: z.string().max(100_000).optional(),
-    after: z.string().max(100_000).optional(),
+    before: str(100_000).optional(),
+    after: str(100_000).optional(),
     regulations: z.array(text(100)).max(50).optional(),
   })
   .openapi("Change");
@@ -39,7 +39,7 @@ export const ChangeEventSchema = z
       slug,
       title: text(500),
       url: httpUrl,
-      last_updated: z.string().max(40).optional(),
+      last_updated: str(40).optional(),
     }),
     severity,
     summary: text(5000),

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, rows } from "../db/types";
-import { ALERT_TIERS, TRIAL_TIER } from "../lib/tiers";
+import { ALERT_TIERS, severityRank, TRIAL_TIER } from "../lib/tiers";
 import type { eventFacts } from "./event-schema";
 
 export interface FanoutInput {
@@ -17,6 +17,10 @@ export interface FanoutResult {
   digestItems: number;
 }
 
+/** Catch-up rounds before giving up (the transaction then rolls back and the producer retries). */
+const MAX_CATCH_UP_ROUNDS = 5;
+const CRITICAL = severityRank("critical");
+
 /** The tier in force, in SQL (same rule as lib/tiers `effectiveTier`). */
 const effectiveTierSql = (now: SQL) =>
   sql`(case when u.tier = 'free' and u.trial_ends_at > ${now} then ${TRIAL_TIER} else u.tier end)`;
@@ -29,13 +33,59 @@ const alertEligible = (now: SQL) =>
   )})`;
 
 /**
- * Matches an event to every watchlist and writes the results, set-based, in the caller's
- * transaction: no statement here runs per user.
+ * The alert half of the fan-out: CTEs that follow a `targets (channel_id, user_id, window_minutes)`
+ * CTE, and a select list that reports what they did. Every target channel joins its open alert or
+ * opens one, and the alert is linked to the event.
  *
- * 1. digest_items: one row per matched user (the match itself is this INSERT … SELECT).
- * 2. Events join a user's alert that is still collecting (its grouping window open), per channel.
- * 3. Channels without such an alert get a new one, due when its window closes.
- * 4. Step 2 again, for alerts a concurrent ingest opened between 2 and 3.
+ * - `joined` takes FOR SHARE on the open alerts: the dispatcher claims with FOR UPDATE SKIP
+ *   LOCKED, so it cannot close an alert this event joins before we commit. One it closed already
+ *   is skipped (READ COMMITTED re-checks the row), and its channel opens a new alert instead.
+ * - `opened` relies on the partial unique index `notifications_open_alert_key`: if a concurrent
+ *   ingest opened an alert for the channel after our snapshot, the insert does nothing for it and
+ *   the channel comes back in `unlinked`, for a catch-up round with a fresh snapshot.
+ */
+const alertCtes = (eventId: string, now: SQL) => sql`
+  joined as (
+    select n.id, n.channel_id
+    from notifications n
+    join targets t on t.channel_id = n.channel_id
+    where n.kind = 'alert' and n.group_open and n.status = 'pending'
+    for share of n
+  ),
+  opened as (
+    insert into notifications (user_id, channel_id, kind, status, group_open, next_attempt_at, created_at, updated_at)
+    select t.user_id, t.channel_id, 'alert', 'pending', true, ${now} + make_interval(mins => t.window_minutes), ${now}, ${now}
+    from targets t
+    where not exists (select 1 from joined j where j.channel_id = t.channel_id)
+    order by t.user_id
+    on conflict (channel_id) where kind = 'alert' and group_open do nothing
+    returning id, channel_id
+  ),
+  linked as (
+    insert into notification_events (notification_id, event_id)
+    select id, ${eventId} from joined
+    union all
+    select id, ${eventId} from opened
+    on conflict do nothing
+    returning 1
+  )`;
+
+const alertReport = sql`(select count(*) from linked)::int as linked,
+  array(select channel_id from targets except select channel_id from joined except select channel_id from opened) as unlinked`;
+
+/**
+ * Matches an event to every watchlist and writes the results, set-based, in the caller's
+ * transaction (which has just inserted the event row): no statement here runs per user.
+ *
+ * 1. One statement does the common case whole. Its first CTE is the match: an INSERT … SELECT of
+ *    one digest item per matched user (in user order, so the indexes and the foreign-key checks
+ *    walk their B-trees in order). Its RETURNING, not a re-scan of digest_items, gives the users
+ *    whose active channels then join their open alert or open one; every alert gets its link.
+ * 2. Only if some channel is left unlinked (a concurrent ingest opened its alert after our
+ *    snapshot), catch-up statements — each with a fresh snapshot — repeat the alert half for it.
+ * 3. A critical event pulls the alerts it joined forward to now + the user's window at the
+ *    latest, so neither an older window nor quiet hours (the dispatcher holds alerts by pushing
+ *    `next_attempt_at`, except those carrying a critical event) keep it back.
  *
  * Unique indexes keep it true under races: one digest item per (user, event), one open alert
  * per channel, one link per (alert, event).
@@ -48,11 +98,11 @@ export async function fanOut(db: Db, input: FanoutInput): Promise<FanoutResult> 
   const ranks = sql`${sql.param(facts.provisionRanks)}::int[]`;
   const cats = sql`${sql.param(facts.categories)}::text[]`;
 
-  const [{ n: matchedUsers }] = await rows<{ n: number }>(
+  const [first] = await rows<{ matched: number; linked: number; unlinked: string[] }>(
     db,
-    sql`with ins as (
+    sql`with matched as (
       insert into digest_items (user_id, event_id, created_at)
-      select distinct w.user_id, ${eventId}, ${now}
+      select w.user_id, ${eventId}, ${now}
       from watches w
       where not w.paused
         and w.platform in (${platform}, '*')
@@ -63,44 +113,51 @@ export async function fanOut(db: Db, input: FanoutInput): Promise<FanoutResult> 
               else (select max(p.rank) from unnest(${slugs}, ${ranks}) as p(slug, rank) where p.slug = w.provision)
             end)
         and (w.categories is null or w.categories && ${cats})
+      group by w.user_id
+      order by w.user_id
       on conflict do nothing
-      returning 1
-    ) select count(*)::int as n from ins`,
+      returning user_id
+    ),
+    targets as (
+      select c.id as channel_id, c.user_id, u.alert_window_minutes as window_minutes
+      from matched m
+      join users u on u.id = m.user_id
+      join channels c on c.user_id = m.user_id and c.status = 'active' and c.deleted_at is null
+      where ${alertEligible(now)}
+    ),
+    ${alertCtes(eventId, now)}
+    select (select count(*) from matched)::int as matched, ${alertReport}`,
   );
+  let alerts = first.linked;
+  let unlinked = first.unlinked;
 
-  // FOR SHARE: the dispatcher claims with FOR UPDATE SKIP LOCKED, so it cannot close an alert
-  // this event is joining until we commit; if it already closed it, the row no longer qualifies.
-  const joinOpenAlerts = sql`insert into notification_events (notification_id, event_id)
-    select n.id, ${eventId}
-    from notifications n
-    join digest_items d on d.user_id = n.user_id and d.event_id = ${eventId}
-    join users u on u.id = n.user_id
-    where n.kind = 'alert' and n.group_open and n.status = 'pending' and ${alertEligible(now)}
-    for share of n
-    on conflict do nothing`;
-  await db.execute(joinOpenAlerts);
+  for (let round = 1; unlinked.length > 0; round++) {
+    if (round > MAX_CATCH_UP_ROUNDS) throw new Error(`fan-out of ${eventId}: ${unlinked.length} channels left unlinked`);
+    const [r] = await rows<{ linked: number; unlinked: string[] }>(
+      db,
+      sql`with targets as (
+        select c.id as channel_id, c.user_id, u.alert_window_minutes as window_minutes
+        from channels c
+        join users u on u.id = c.user_id
+        where c.id = any(${sql.param(unlinked)}::text[]) and c.status = 'active' and c.deleted_at is null
+          and ${alertEligible(now)}
+      ),
+      ${alertCtes(eventId, now)}
+      select ${alertReport}`,
+    );
+    alerts += r.linked;
+    unlinked = r.unlinked;
+  }
 
-  await db.execute(sql`with opened as (
-      insert into notifications (user_id, channel_id, kind, status, group_open, next_attempt_at, created_at, updated_at)
-      select c.user_id, c.id, 'alert', 'pending', true,
-             ${now} + make_interval(mins => u.alert_window_minutes), ${now}, ${now}
-      from digest_items d
-      join users u on u.id = d.user_id
-      join channels c on c.user_id = d.user_id and c.status = 'active' and c.deleted_at is null
-      where d.event_id = ${eventId} and ${alertEligible(now)}
-        and not exists (
-          select 1 from notification_events ne join notifications n2 on n2.id = ne.notification_id
-          where ne.event_id = ${eventId} and n2.channel_id = c.id)
-      on conflict (channel_id) where kind = 'alert' and group_open do nothing
-      returning id
-    )
-    insert into notification_events (notification_id, event_id) select id, ${eventId} from opened`);
+  if (facts.severityRank >= CRITICAL && alerts > 0) {
+    // Only alerts this event joined can be due later; new ones are due at now + window already.
+    // This transaction holds a lock on each (FOR SHARE, or it inserted them): no dispatcher has them.
+    await db.execute(sql`update notifications n
+      set next_attempt_at = ${now} + make_interval(mins => u.alert_window_minutes), updated_at = ${now}
+      from notification_events ne, users u
+      where ne.event_id = ${eventId} and n.id = ne.notification_id and u.id = n.user_id
+        and n.next_attempt_at > ${now} + make_interval(mins => u.alert_window_minutes)`);
+  }
 
-  await db.execute(joinOpenAlerts);
-
-  const [{ n: alerts }] = await rows<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from notification_events where event_id = ${eventId}`,
-  );
-  return { matchedUsers, alerts, digestItems: matchedUsers };
+  return { matchedUsers: first.matched, alerts, digestItems: first.matched };
 }

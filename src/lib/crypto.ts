@@ -56,14 +56,32 @@ export interface Keys {
   decrypt(ciphertext: string): Promise<string>;
   sign(message: string): Promise<string>;
   verify(message: string, signature: string): Promise<boolean>;
+  /**
+   * Hex HMAC-SHA256 for audit export digests, under a key of its own: the lower-case hex text of
+   * HKDF(SECRET_KEY, salt `clausewatch`, info `audit-exports`, 32 bytes). Text, so an auditor the
+   * operator gives it to (never SECRET_KEY itself) checks with `openssl dgst -sha256 -hmac KEY`.
+   */
+  auditHmac(message: string): Promise<string>;
 }
+
+/** HKDF parameters of the audit-export HMAC key, spelled out for auditors in docs/audit-export.md. */
+export const AUDIT_HKDF_INFO = "audit-exports";
+export const HKDF_SALT = "clausewatch";
 
 async function hkdf(secret: Uint8Array<ArrayBuffer>, info: string, usage: "aes" | "hmac"): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
-  const params = { name: "HKDF", hash: "SHA-256", salt: enc.encode("clausewatch"), info: enc.encode(info) };
+  const params = { name: "HKDF", hash: "SHA-256", salt: enc.encode(HKDF_SALT), info: enc.encode(info) };
   return usage === "aes"
     ? crypto.subtle.deriveKey(params, base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"])
     : crypto.subtle.deriveKey(params, base, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign", "verify"]);
+}
+
+/** The audit-export HMAC key (see Keys.auditHmac): HKDF output as hex text, imported as the HMAC key. */
+async function auditKey(secret: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveBits"]);
+  const params = { name: "HKDF", hash: "SHA-256", salt: enc.encode(HKDF_SALT), info: enc.encode(AUDIT_HKDF_INFO) };
+  const hex = toHex(new Uint8Array(await crypto.subtle.deriveBits(params, base, 256)));
+  return crypto.subtle.importKey("raw", enc.encode(hex), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
 /** Decodes SECRET_KEY (hex or base64) into raw bytes. */
@@ -80,6 +98,7 @@ export function decodeSecretKey(value: string): Uint8Array<ArrayBuffer> {
 export async function createKeys(secret: Uint8Array<ArrayBuffer>): Promise<Keys> {
   const aes = await hkdf(secret, "channel-secrets", "aes");
   const hmac = await hkdf(secret, "signed-tokens", "hmac");
+  const audit = await auditKey(secret);
   return {
     async encrypt(plaintext) {
       const iv = randomBytes(12);
@@ -105,8 +124,14 @@ export async function createKeys(secret: Uint8Array<ArrayBuffer>): Promise<Keys>
       } catch {
         return false;
       }
+      // Only the canonical spelling verifies: padding or spare low bits in the last character
+      // would otherwise give one signature many accepted forms.
+      if (toBase64Url(sig) !== signature) return false;
       // subtle.verify compares in constant time.
       return crypto.subtle.verify("HMAC", hmac, sig, enc.encode(message));
+    },
+    async auditHmac(message) {
+      return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", audit, enc.encode(message))));
     },
   };
 }

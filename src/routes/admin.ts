@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { applyTierLimits, lockUser } from "../db/queries/limits";
 import { createUser, getUser } from "../db/queries/users";
 import { users } from "../db/schema";
+import { datetime } from "../ingest/event-schema";
 import { ApiError, notFound } from "../lib/errors";
 import { effectiveTier } from "../lib/tiers";
 import { requireAdmin } from "./auth";
@@ -19,10 +20,7 @@ const CreateUserBody = z
   })
   .openapi("CreateUser");
 
-const PatchUserBody = z
-  .object({ tier: TierSchema, trial_ends_at: z.iso.datetime({ offset: true }).nullable() })
-  .partial()
-  .openapi("PatchUser");
+const PatchUserBody = z.object({ tier: TierSchema, trial_ends_at: datetime.nullable() }).partial().openapi("PatchUser");
 
 const createUserRoute = createRoute({
   method: "post",

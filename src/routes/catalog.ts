@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { asc, gt, inArray } from "drizzle-orm";
 import { documents, platforms } from "../db/schema";
+import { slug } from "../ingest/event-schema";
 import { ApiError } from "../lib/errors";
 import { requireUser } from "./auth";
 import { bearer, createRouter, errors, json, listOf, PageQuery } from "./common";
@@ -26,7 +27,8 @@ const listPlatforms = createRoute({
 
 export const catalogRoutes = createRouter().openapi(listPlatforms, async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  if (cursor && cursor.length > 200) throw new ApiError("invalid_request", "cursor: too long");
+  // The cursor is the last slug of the previous page; anything else was not issued by this API.
+  if (cursor && !slug.safeParse(cursor).success) throw new ApiError("invalid_request", "cursor: not a cursor this API issued");
   const { db } = c.get("deps").database;
   const ps = await db
     .select()

@@ -1,11 +1,13 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { Metrics } from "../delivery/metrics";
 import type { Deps } from "../deps";
 import { ApiError } from "../lib/errors";
 import type { AuthedUser } from "./auth";
 
 export type AppEnv = {
   Variables: {
-    deps: Deps;
+    deps: Deps & { metrics: Metrics };
     requestId: string;
     user: AuthedUser;
   };
@@ -13,19 +15,36 @@ export type AppEnv = {
 
 /** Renders zod issues as one message that names the fields. */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`)
-    .join("; ");
+  const lines = issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`);
+  return [...new Set(lines)].slice(0, 5).join("; ");
+}
+
+/**
+ * Hono's own validators throw HTTPException (malformed JSON: 400; a body that is not JSON: 415),
+ * which app.onError would render as a 500. They become the contract's errors instead: bad input
+ * is a 400 `invalid_request`, never a 500 (the contract has no 415).
+ */
+export function fromHttpException(err: HTTPException): ApiError {
+  if (err.status === 401) return new ApiError("unauthorized", err.message || "unauthorized");
+  if (err.status === 413) return new ApiError("payload_too_large", err.message || "payload too large");
+  if (err.status === 415) return new ApiError("invalid_request", "body: must be JSON (content-type: application/json)");
+  if (err.status === 400 && /json/i.test(err.message)) return new ApiError("invalid_request", "body: not valid JSON");
+  return new ApiError("invalid_request", err.message || "invalid request");
 }
 
 /** A router whose validation failures go through the one error path. */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw new ApiError("invalid_request", describeIssues(result.error.issues));
     },
   });
+  // A sub-router's error handler runs first; what it throws reaches app.onError, which renders ApiError.
+  router.onError((err) => {
+    if (err instanceof HTTPException && err.status < 500) throw fromHttpException(err);
+    throw err;
+  });
+  return router;
 }
 
 export const ErrorSchema = z
@@ -61,11 +80,13 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+/** Ids are opaque but printable ASCII; anything else (NUL included) is refused before it reaches SQL. */
 export const IdParam = z.object({
   id: z
     .string()
     .min(1)
     .max(100)
+    .regex(/^[\x21-\x7e]+$/, "must be an id")
     .openapi({ param: { name: "id", in: "path" } }),
 });
 

@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { updatePreferences } from "../db/queries/preferences";
 import { rotateApiKey } from "../db/queries/users";
-import { users } from "../db/schema";
-import { nextDigestAt } from "../digest/schedule";
 import { signToken } from "../lib/tokens";
 import { requireUser } from "./auth";
 import { bearer, createRouter, errors, json, jsonBody } from "./common";
@@ -58,30 +56,9 @@ const preferencesLink = createRoute({
 export const meRoutes = createRouter()
   .openapi(getMe, (c) => c.json(userJson(c.get("user"), c.get("deps").clock.now()), 200))
   .openapi(patchMe, async (c) => {
-    const body = c.req.valid("json");
-    const user = c.get("user");
     const { database, clock } = c.get("deps");
     const now = clock.now();
-    const quiet = body.alerts?.quiet_hours;
-    // A new zone, day or hour applies to the next digest not yet sent; collected items stay.
-    const timezone = body.timezone ?? user.timezone;
-    const day = body.digest?.day ?? user.digestDay;
-    const hour = body.digest?.hour ?? user.digestHour;
-    const rescheduled = timezone !== user.timezone || day !== user.digestDay || hour !== user.digestHour;
-    const [updated] = await database.db
-      .update(users)
-      .set({
-        ...(rescheduled ? { nextDigestAt: nextDigestAt(day, hour, timezone, now) } : {}),
-        timezone: body.timezone,
-        digestDay: body.digest?.day,
-        digestHour: body.digest?.hour,
-        digestSendWhenEmpty: body.digest?.send_when_empty,
-        alertWindowMinutes: body.alerts?.window_minutes,
-        ...(quiet !== undefined ? { quietStart: quiet?.start ?? null, quietEnd: quiet?.end ?? null } : {}),
-        updatedAt: now,
-      })
-      .where(eq(users.id, user.id))
-      .returning();
+    const updated = await updatePreferences(database.db, c.get("user"), c.req.valid("json"), now);
     return c.json(userJson(updated, now), 200);
   })
   .openapi(rotateKey, async (c) => {

@@ -1,11 +1,18 @@
 import { sql } from "drizzle-orm";
-import { Hono } from "hono";
 import { NOTIFICATION_STATUSES } from "../db/schema/notifications";
 import { rows } from "../db/types";
-import type { AppEnv } from "./common";
+import { createRouter } from "./common";
 
 /** Prometheus scrape: outbox depth by status (from the database) plus this process's counters. */
-export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
+export const metricsRoutes = createRouter();
+metricsRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/metrics",
+  tags: ["operations"],
+  summary: "Prometheus metrics: outbox depth by status, deliveries by channel and result, send latency",
+  responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } } },
+});
+metricsRoutes.get("/metrics", async (c) => {
   const { database, metrics } = c.get("deps");
   const counts = await rows<{ status: string; n: number }>(
     database.db,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
-import { channels, notificationEvents, notifications } from "../db/schema";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { queueChannelTest } from "../db/queries/channels";
+import { notificationEvents, notifications } from "../db/schema";
 import type { NotificationRow } from "../db/schema/notifications";
 import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from "../db/schema/notifications";
 import type { Db } from "../db/types";
@@ -175,19 +176,7 @@ export const notificationRoutes = createRouter()
     async (c) => {
       const { database, clock, onQueued } = c.get("deps");
       const now = clock.now();
-      const userId = c.get("user").id;
-      const [ch] = await database.db
-        .select()
-        .from(channels)
-        .where(and(eq(channels.id, c.req.valid("param").id), eq(channels.userId, userId), isNull(channels.deletedAt)))
-        .limit(1);
-      if (!ch) throw notFound("channel");
-      if (ch.status !== "active")
-        throw new ApiError("conflict", `the channel is ${ch.status}; only an active channel can be tested`);
-      const [n] = await database.db
-        .insert(notifications)
-        .values({ userId, channelId: ch.id, kind: "test", nextAttemptAt: now, createdAt: now, updatedAt: now, payload: {} })
-        .returning();
+      const n = await queueChannelTest(database.db, c.get("user").id, c.req.valid("param").id, now);
       onQueued?.();
       return c.json((await notificationsJson(database.db, [n]))[0], 202);
     },

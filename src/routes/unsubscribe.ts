@@ -1,9 +1,9 @@
+import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { Hono } from "hono";
 import { users } from "../db/schema";
 import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
-import type { AppEnv } from "./common";
+import { createRouter } from "./common";
 import { escapeHtml, page } from "./pages";
 
 const WHAT: Record<UnsubscribeScope, string> = {
@@ -22,7 +22,26 @@ const badToken = page(
  * `POST` unsubscribes at once without cookies or CSRF tokens — RFC 8058 one-click, which mail
  * clients send as `List-Unsubscribe=One-Click`.
  */
-export const unsubscribeRoutes = new Hono<AppEnv>()
+export const unsubscribeRoutes = createRouter();
+const html = { description: "An HTML page", content: { "text/html": { schema: { type: "string" as const } } } };
+const tokenParam = z.object({ token: z.string().openapi({ param: { name: "token", in: "path" } }) });
+unsubscribeRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/unsubscribe/{token}",
+  tags: ["public"],
+  summary: "Shows what the link would stop; never unsubscribes",
+  request: { params: tokenParam },
+  responses: { 200: html, 400: html },
+});
+unsubscribeRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/unsubscribe/{token}",
+  tags: ["public"],
+  summary: "RFC 8058 one-click unsubscribe: at once, no cookie needed",
+  request: { params: tokenParam },
+  responses: { 200: html, 400: html },
+});
+unsubscribeRoutes
   .get("/unsubscribe/:token", async (c) => {
     const { keys, clock } = c.get("deps");
     const token = c.req.param("token");

@@ -1,17 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, gt, or } from "drizzle-orm";
-import { activePlatforms, lockUser, platformLimitMessage, watchFeatureProblem } from "../db/queries/limits";
+import type { Context } from "hono";
+import { checkWatchTier, createWatch, deleteWatch, ownWatch, updateWatch, type WatchShape } from "../db/queries/watches";
 import { watches } from "../db/schema";
-import type { WatchRow } from "../db/schema/watches";
-import type { Db } from "../db/types";
 import { slug } from "../ingest/event-schema";
-import { sha256Hex } from "../lib/crypto";
-import { ApiError, isUniqueViolation, notFound } from "../lib/errors";
+import { ApiError } from "../lib/errors";
 import { decodeCursor, page } from "../lib/pagination";
-import { ENTITLEMENTS, effectiveTier, SEVERITIES, severityRank } from "../lib/tiers";
-import type { AuthedUser } from "./auth";
+import { SEVERITIES } from "../lib/tiers";
 import { requireUser } from "./auth";
-import { bearer, createRouter, errors, IdParam, json, jsonBody, listOf, PageQuery } from "./common";
+import { type AppEnv, bearer, createRouter, describeIssues, errors, IdParam, json, jsonBody, listOf, PageQuery } from "./common";
 import { platformRef, WatchSchema } from "./schemas";
 import { watchJson } from "./serialize";
 
@@ -38,35 +35,54 @@ const PatchWatchBody = z
   .strict()
   .openapi("PatchWatch");
 
-type Shape = Pick<WatchRow, "platform" | "document" | "provision" | "minSeverity" | "categories">;
+type Shape = WatchShape;
 
-async function fingerprint(w: Shape): Promise<string> {
-  return sha256Hex(JSON.stringify([w.platform, w.document, w.provision, w.minSeverity, w.categories]));
+/**
+ * The shape a body asks for, judged by which fields are present: enough to know the tier cannot
+ * have it even when the values are malformed. A PATCH cannot change what a watch targets.
+ */
+function requestedShape(body: unknown, patch: boolean): Shape | null {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  const has = (k: string) => b[k] !== undefined && b[k] !== null;
+  return {
+    platform: !patch && typeof b.platform === "string" ? b.platform : "",
+    document: !patch && has("document") ? "-" : null,
+    provision: !patch && has("provision") ? "-" : null,
+    minSeverity: has("min_severity") ? "low" : null,
+    categories: has("categories") ? [] : null,
+  };
 }
 
-/** Tier first (403 whatever else is wrong), then what the watch itself needs (400). */
-async function checkWatch(db: Db, user: AuthedUser, w: Shape, now: Date) {
-  const tier = effectiveTier(user, now);
-  const problem = watchFeatureProblem(tier, w);
-  if (problem) throw new ApiError("tier_limit", problem);
-  // An active watch being changed is already counted; a paused one being resumed is not.
-  const platforms = await activePlatforms(db, user.id);
-  if (!platforms.has(w.platform) && platforms.size >= ENTITLEMENTS[tier].maxPlatforms) {
-    throw new ApiError("tier_limit", platformLimitMessage(tier));
+/**
+ * Validation hook: "tier limits are checked before anything else about a request", so a body
+ * that fails validation is still a 403 when the tier could never allow what it asks for.
+ */
+const tierFirst =
+  (patch: boolean) =>
+  (
+    result: {
+      success: boolean;
+      target: string;
+      error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+    },
+    c: Context<AppEnv>,
+  ) =>
+    result.success ? undefined : refuse(result.target, result.error?.issues ?? [], patch, c);
+
+async function refuse(
+  target: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  patch: boolean,
+  c: Context<AppEnv>,
+): Promise<never> {
+  if (target === "json") {
+    const shape = requestedShape(await c.req.json().catch(() => null), patch);
+    const { database, clock } = c.get("deps");
+    if (shape) await checkWatchTier(database.db, c.get("user"), shape, clock.now());
   }
-  if (w.provision && !w.document) throw new ApiError("invalid_request", "document: a provision watch names its document");
-  if (w.platform === "*" && !w.categories) throw new ApiError("invalid_request", 'categories: a "*" watch needs categories');
+  throw new ApiError("invalid_request", describeIssues(issues));
 }
-
-const ownWatch = async (db: Db, userId: string, id: string) => {
-  const [w] = await db
-    .select()
-    .from(watches)
-    .where(and(eq(watches.id, id), eq(watches.userId, userId)))
-    .limit(1);
-  if (!w) throw notFound("watch");
-  return w;
-};
 
 const tags = ["watchlist"];
 const security = bearer;
@@ -126,7 +142,6 @@ export const watchlistRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       const { database, clock } = c.get("deps");
-      const now = clock.now();
       const shape: Shape = {
         platform: body.platform,
         document: body.document ?? null,
@@ -134,29 +149,9 @@ export const watchlistRoutes = createRouter()
         minSeverity: body.min_severity ?? null,
         categories: body.categories ?? null,
       };
-      const fp = await fingerprint(shape);
-      try {
-        const watch = await database.db.transaction(async (tx) => {
-          const user = await lockUser(tx, c.get("user").id);
-          await checkWatch(tx, user, shape, now);
-          const [w] = await tx
-            .insert(watches)
-            .values({
-              userId: user.id,
-              ...shape,
-              minSeverityRank: shape.minSeverity ? severityRank(shape.minSeverity) : 0,
-              fingerprint: fp,
-              createdAt: now,
-            })
-            .returning();
-          return w;
-        });
-        return c.json(watchJson(watch), 201);
-      } catch (e) {
-        if (isUniqueViolation(e, "watches_user_fingerprint_key")) throw new ApiError("conflict", "an identical watch exists");
-        throw e;
-      }
+      return c.json(watchJson(await createWatch(database.db, c.get("user").id, shape, clock.now())), 201);
     },
+    tierFirst(false),
   )
   .openapi(
     createRoute({
@@ -193,39 +188,9 @@ export const watchlistRoutes = createRouter()
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       const { database, clock } = c.get("deps");
-      const now = clock.now();
-      try {
-        const watch = await database.db.transaction(async (tx) => {
-          const user = await lockUser(tx, c.get("user").id);
-          const w = await ownWatch(tx, user.id, id);
-          const shape: Shape = {
-            platform: w.platform,
-            document: w.document,
-            provision: w.provision,
-            minSeverity: body.min_severity !== undefined ? body.min_severity : w.minSeverity,
-            categories: body.categories !== undefined ? body.categories : w.categories,
-          };
-          const paused = body.paused ?? w.paused;
-          if (!paused) await checkWatch(tx, user, shape, now);
-          const [updated] = await tx
-            .update(watches)
-            .set({
-              ...shape,
-              minSeverityRank: shape.minSeverity ? severityRank(shape.minSeverity) : 0,
-              fingerprint: await fingerprint(shape),
-              paused,
-              pausedReason: paused ? (body.paused ? "user" : w.pausedReason) : null,
-            })
-            .where(eq(watches.id, w.id))
-            .returning();
-          return updated;
-        });
-        return c.json(watchJson(watch), 200);
-      } catch (e) {
-        if (isUniqueViolation(e, "watches_user_fingerprint_key")) throw new ApiError("conflict", "an identical watch exists");
-        throw e;
-      }
+      return c.json(watchJson(await updateWatch(database.db, c.get("user").id, id, body, clock.now())), 200);
     },
+    tierFirst(true),
   )
   .openapi(
     createRoute({
@@ -240,12 +205,7 @@ export const watchlistRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const gone = await c
-        .get("deps")
-        .database.db.delete(watches)
-        .where(and(eq(watches.id, id), eq(watches.userId, c.get("user").id)))
-        .returning({ id: watches.id });
-      if (!gone.length) throw notFound("watch");
+      await deleteWatch(c.get("deps").database.db, c.get("user").id, id);
       return c.body(null, 204);
     },
   );

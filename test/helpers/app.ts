@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { createApp } from "../../src/app";
-import { createMetrics } from "../../src/delivery/metrics";
 import type { Database } from "../../src/db/types";
+import { createMetrics } from "../../src/delivery/metrics";
 import type { Deps } from "../../src/deps";
 import { fixedClock } from "../../src/lib/clock";
 import { createKeys, randomBytes, toBase64 } from "../../src/lib/crypto";
@@ -21,9 +21,13 @@ export interface TestContext {
 }
 
 export async function createTestContext(
-  over: Partial<Deps> & { database?: Database; allowPrivateWebhooks?: boolean } = {},
+  over: Omit<Partial<Deps>, "config"> & {
+    database?: Database;
+    allowPrivateWebhooks?: boolean;
+    config?: Partial<Deps["config"]>;
+  } = {},
 ): Promise<TestContext> {
-  const { allowPrivateWebhooks = false, ...overDeps } = over;
+  const { allowPrivateWebhooks = false, config: overConfig, ...overDeps } = over;
   const database = over.database ?? (await openTestDatabase());
   const clock = fixedClock(new Date());
   const adminToken = `adm_${toBase64(randomBytes(18))}`;
@@ -32,7 +36,13 @@ export async function createTestContext(
     database,
     clock,
     keys: await createKeys(randomBytes(32)),
-    config: { adminToken, ingestSecret, publicUrl: "http://clausewatch.test", allowPrivateWebhookTargets: allowPrivateWebhooks },
+    config: {
+      adminToken,
+      ingestSecret,
+      publicUrl: "http://clausewatch.test",
+      allowPrivateWebhookTargets: allowPrivateWebhooks,
+      ...overConfig,
+    },
     metrics: createMetrics(),
     // errors only: a 500 in a test shows its stack
     log: createLogger("error", (line) => console.error(line)),

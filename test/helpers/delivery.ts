@@ -16,7 +16,11 @@ export interface Providers {
 
 /** Local servers speaking Resend's, Slack's and a webhook receiver's HTTP, for the real SDKs. */
 export async function startProviders(): Promise<Providers> {
-  const [resend, slack, receiver] = await Promise.all([startFakeResend({ ratePerSecond: 1000 }), startFakeSlack(), startWebhookReceiver()]);
+  const [resend, slack, receiver] = await Promise.all([
+    startFakeResend({ ratePerSecond: 1000 }),
+    startFakeSlack(),
+    startWebhookReceiver(),
+  ]);
   return {
     resend,
     slack,

@@ -28,3 +28,16 @@ export function freshEvent(name: string, over: Partial<ChangeEvent> & { platform
     platform: { ...base.platform, slug: platformSlug ?? uniq(base.platform.slug) },
   };
 }
+
+/**
+ * A fresh event whose categories are renamed with a unique prefix, so that no `"*"` watch of
+ * another test (they match every platform by category) can match it on a shared database.
+ * `cat` gives a category's name in this event, for the watches that should match it.
+ */
+export function isolatedEvent(name: string, over: Partial<ChangeEvent> & { platformSlug?: string } = {}) {
+  const tag = uniq("cat");
+  const cat = (c: string) => `${tag}-${c}`;
+  const e = freshEvent(name, over);
+  for (const ch of e.changes) ch.categories = ch.categories.map(cat);
+  return { e, cat };
+}

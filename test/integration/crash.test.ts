@@ -8,14 +8,14 @@ import { channelFingerprint, newSigningSecret, sealSecret } from "../../src/db/q
 import { rows } from "../../src/db/types";
 import { createKeys, randomBytes, toHex } from "../../src/lib/crypto";
 import { createTestContext, createUser, type TestContext } from "../helpers/app";
-import { onPostgres, TEST_DATABASE_URL } from "../helpers/db";
+import { fileDatabaseUrl, onPostgres } from "../helpers/db";
 
 const N = 1000;
 const child = fileURLToPath(new URL("../helpers/dispatcher-child.ts", import.meta.url));
 
-function startDispatcher(secretKeyHex: string): ChildProcess {
+async function startDispatcher(secretKeyHex: string): Promise<ChildProcess> {
   return spawn(process.execPath, ["--import", "tsx", child], {
-    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, SECRET_KEY: secretKeyHex, LEASE_MS: "2000" },
+    env: { ...process.env, DATABASE_URL: await fileDatabaseUrl(), SECRET_KEY: secretKeyHex, LEASE_MS: "2000" },
     stdio: ["ignore", "pipe", "inherit"],
   });
 }
@@ -70,14 +70,14 @@ describe.runIf(onPostgres)("crash safety (PostgreSQL)", () => {
     );
     const want = new Set(ids.map((r) => r.id));
 
-    const first = startDispatcher(toHex(secretKey));
+    const first = await startDispatcher(toHex(secretKey));
     expect(await until(() => received.length >= 150, 30_000)).toBe(true);
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
     const atKill = new Set(received).size;
     expect(atKill).toBeLessThan(N); // it really died mid-way
 
-    const second = startDispatcher(toHex(secretKey));
+    const second = await startDispatcher(toHex(secretKey));
     try {
       const done = await until(async () => {
         const [r] = await rows<{ n: number }>(

@@ -2,13 +2,13 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { digestItems, digests, notifications, users } from "../../src/db/schema";
 import { rows, textArray } from "../../src/db/types";
-import { runDigestPlanner } from "../../src/digest/planner";
 import type { DigestContent, WebhookPayload } from "../../src/delivery/types";
+import { runDigestPlanner } from "../../src/digest/planner";
+import { verifyWebhook } from "../fakes/webhook-receiver";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, watch } from "../helpers/app";
 import { onPostgres, openTestDatabase } from "../helpers/db";
 import { createDelivery, type Delivery, type Providers, startProviders } from "../helpers/delivery";
 import { freshEvent } from "../helpers/events";
-import { verifyWebhook } from "../fakes/webhook-receiver";
 
 /**
  * Digest tests live in their own years (2019–2021), so a planner run here never makes digests
@@ -48,7 +48,10 @@ function digestHit(path: string, secret: string) {
 }
 
 async function addWebhook(u: TestUser, path: string) {
-  const res = await call(ctx, "POST", "/v1/channels", { token: u.key, body: { type: "webhook", url: `${p.receiver.url}${path}` } });
+  const res = await call(ctx, "POST", "/v1/channels", {
+    token: u.key,
+    body: { type: "webhook", url: `${p.receiver.url}${path}` },
+  });
   expect(res.status).toBe(201);
   return res.json.signing_secret as string;
 }
@@ -179,7 +182,10 @@ describe("weekly digest", () => {
     const u = await createUser(ctx, { tier: "free" });
     await watch(ctx, u, { platform: ev.platform.slug });
     await postEvent(ctx, ev);
-    const res = await call(ctx, "PATCH", "/v1/me", { token: u.key, body: { timezone: "Asia/Kolkata", digest: { day: "fri", hour: 8 } } });
+    const res = await call(ctx, "PATCH", "/v1/me", {
+      token: u.key,
+      body: { timezone: "Asia/Kolkata", digest: { day: "fri", hour: 8 } },
+    });
     expect(res.json.digest).toMatchObject({ day: "fri", hour: 8, send_when_empty: true });
     expect((await userRow(u)).nextDigestAt?.toISOString()).toBe("2021-12-03T02:30:00.000Z");
     expect((await runDigests("2021-12-06T09:00:00Z")).json.digests).toBeGreaterThanOrEqual(1);

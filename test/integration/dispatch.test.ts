@@ -2,10 +2,10 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { channels, notifications, suppressions } from "../../src/db/schema";
 import type { WebhookPayload } from "../../src/delivery/types";
+import { verifyWebhook } from "../fakes/webhook-receiver";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, watch } from "../helpers/app";
 import { createDelivery, type Delivery, type Providers, startProviders } from "../helpers/delivery";
 import { freshEvent } from "../helpers/events";
-import { verifyWebhook } from "../fakes/webhook-receiver";
 
 let ctx: TestContext;
 let p: Providers;
@@ -29,13 +29,18 @@ const notificationsOf = (u: TestUser) => ctx.database.db.select().from(notificat
 /** A watcher with window 0 (alerts leave at once) watching a fresh platform. */
 async function watcherOn(platform: string, extra: Record<string, unknown> = {}) {
   const u = await createUser(ctx, { tier: "watcher" });
-  expect((await call(ctx, "PATCH", "/v1/me", { token: u.key, body: { alerts: { window_minutes: 0, ...extra } } })).status).toBe(200);
+  expect((await call(ctx, "PATCH", "/v1/me", { token: u.key, body: { alerts: { window_minutes: 0, ...extra } } })).status).toBe(
+    200,
+  );
   await watch(ctx, u, { platform });
   return u;
 }
 
 async function addWebhook(u: TestUser, path = "/hook") {
-  const res = await call(ctx, "POST", "/v1/channels", { token: u.key, body: { type: "webhook", url: `${p.receiver.url}${path}` } });
+  const res = await call(ctx, "POST", "/v1/channels", {
+    token: u.key,
+    body: { type: "webhook", url: `${p.receiver.url}${path}` },
+  });
   expect(res.status).toBe(201);
   return { id: res.json.id as string, secret: res.json.signing_secret as string, path };
 }
@@ -67,7 +72,12 @@ describe("dispatcher: happy path per channel", () => {
     // Resend's email id and Slack's message ts; a webhook has no provider id of its own
     const byChannel = await ctx.database.db.select().from(channels).where(eq(channels.userId, u.id));
     const typeOf = (n: (typeof mine)[number]) => byChannel.find((c) => c.id === n.channelId)?.type;
-    expect(mine.filter((n) => n.providerMessageId).map(typeOf).sort()).toEqual(["email", "slack"]);
+    expect(
+      mine
+        .filter((n) => n.providerMessageId)
+        .map(typeOf)
+        .sort(),
+    ).toEqual(["email", "slack"]);
 
     const email = p.resend.emails.find((e) => e.to === u.email || (Array.isArray(e.to) && e.to.includes(u.email)));
     expect(email?.subject).toBe("[High] Anthropic · Claude.ai Terms of Service changed");
@@ -195,7 +205,10 @@ describe("dispatcher: retries and failures", () => {
     await d.dispatcher.runOnce();
     const [n] = await notificationsOf(u);
     expect(n.status).toBe("failed");
-    const [ch] = await ctx.database.db.select().from(channels).where(eq(channels.id, res.json.id as string));
+    const [ch] = await ctx.database.db
+      .select()
+      .from(channels)
+      .where(eq(channels.id, res.json.id as string));
     expect(ch.status).toBe("disabled");
     expect(ch.statusReason).toMatch(/channel_not_found/);
   });
@@ -279,7 +292,9 @@ describe("dispatcher: what is never sent", () => {
   it("an address on the suppression list is skipped (status suppressed)", async () => {
     const ev = freshEvent("05-anthropic-arbitration");
     const u = await watcherOn(ev.platform.slug);
-    await ctx.database.db.insert(suppressions).values({ email: u.email.toLowerCase(), reason: "bounced", createdAt: ctx.clock.now() });
+    await ctx.database.db
+      .insert(suppressions)
+      .values({ email: u.email.toLowerCase(), reason: "bounced", createdAt: ctx.clock.now() });
     const before = p.resend.requests.length;
     await postEvent(ctx, ev);
     await d.dispatcher.runOnce();

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { describeLimit, ENTITLEMENTS, type Entitlements, type Granularity, type Tier, type WatchFilter } from "../../lib/tiers";
 import { channels, notifications, users, watches } from "../schema";
 import type { ChannelRow } from "../schema/channels";
@@ -81,33 +81,54 @@ export interface LimitChanges {
 }
 
 /**
- * Brings a user's watches and channels in line with a tier, in the caller's transaction.
- * Oldest first: what fits stays (or becomes again) active, the rest is paused for `tier_limit`.
- * Nothing is deleted, and what the user paused or disabled themselves is left alone.
+ * What bringing one user in line with a tier would change — computed, not written, so the same
+ * decision can be shown in advance (the trial-ending email) and applied (a downgrade).
  */
-export async function applyTierLimits(db: Db, userId: string, tier: Tier, now: Date): Promise<LimitChanges> {
+export interface LimitPlan {
+  userId: string;
+  tier: Tier;
+  pauseWatches: WatchRow[];
+  resumeWatches: WatchRow[];
+  pauseChannels: ChannelRow[];
+  resumeChannels: ChannelRow[];
+  /** the tier has no same-day alerts: every pending alert of the user is suppressed */
+  alertsLost: boolean;
+}
+
+const byAge = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The pure half of the downgrade rules. Oldest first: what fits stays (or becomes again) active,
+ * the rest is paused for `tier_limit`; the account email is kept before any other channel.
+ * What the user paused or disabled themselves, and deleted channels, are left alone.
+ *
+ * @example planTierLimits(user.id, "free", watches, channels).pauseWatches // what would pause
+ */
+export function planTierLimits(userId: string, tier: Tier, ws: readonly WatchRow[], cs: readonly ChannelRow[]): LimitPlan {
   const e = ENTITLEMENTS[tier];
-  const ws = await db.select().from(watches).where(eq(watches.userId, userId)).orderBy(asc(watches.createdAt), asc(watches.id));
+  const plan: LimitPlan = {
+    userId,
+    tier,
+    pauseWatches: [],
+    resumeWatches: [],
+    pauseChannels: [],
+    resumeChannels: [],
+    alertsLost: !e.sameDayAlerts,
+  };
   const platformsKept = new Set<string>();
-  const pauseW: string[] = [];
-  const resumeW: string[] = [];
-  for (const w of ws) {
+  for (const w of [...ws].sort(byAge)) {
     if (w.paused && w.pausedReason !== "tier_limit") continue;
     const fits = watchFeatureProblem(tier, w) === null && (platformsKept.has(w.platform) || platformsKept.size < e.maxPlatforms);
     if (fits) platformsKept.add(w.platform);
-    if (fits && w.paused) resumeW.push(w.id);
-    if (!fits && !w.paused) pauseW.push(w.id);
+    if (fits && w.paused) plan.resumeWatches.push(w);
+    if (!fits && !w.paused) plan.pauseWatches.push(w);
   }
 
-  const cs: ChannelRow[] = await db
-    .select()
-    .from(channels)
-    .where(and(eq(channels.userId, userId), isNull(channels.deletedAt)))
-    .orderBy(desc(channels.isAccountEmail), asc(channels.createdAt), asc(channels.id));
+  const channelOrder = (a: ChannelRow, b: ChannelRow) => Number(b.isAccountEmail) - Number(a.isAccountEmail) || byAge(a, b);
   let kept = 0;
-  const pauseC: string[] = [];
-  const resumeC: ChannelRow[] = [];
-  for (const ch of cs) {
+  for (const ch of [...cs].sort(channelOrder)) {
+    if (ch.deletedAt) continue;
     const candidate =
       ch.status === "active" ||
       ch.status === "pending_verification" ||
@@ -115,9 +136,48 @@ export async function applyTierLimits(db: Db, userId: string, tier: Tier, now: D
     if (!candidate) continue;
     const fits = (ch.isAccountEmail || e.channelTypes.includes(ch.type)) && kept < e.maxChannels;
     if (fits) kept++;
-    if (fits && ch.status === "paused") resumeC.push(ch);
-    if (!fits && ch.status !== "paused") pauseC.push(ch.id);
+    if (fits && ch.status === "paused") plan.resumeChannels.push(ch);
+    if (!fits && ch.status !== "paused") plan.pauseChannels.push(ch);
   }
+  return plan;
+}
+
+/** Each user's watches and channels (deleted channels left out), two queries for any number of users. */
+export async function loadLimitState(
+  db: Db,
+  userIds: readonly string[],
+): Promise<Map<string, { watches: WatchRow[]; channels: ChannelRow[] }>> {
+  const out = new Map(userIds.map((id) => [id, { watches: [] as WatchRow[], channels: [] as ChannelRow[] }]));
+  if (userIds.length === 0) return out;
+  const ids = [...userIds];
+  const [ws, cs] = await Promise.all([
+    db.select().from(watches).where(inArray(watches.userId, ids)).orderBy(asc(watches.createdAt), asc(watches.id)),
+    db
+      .select()
+      .from(channels)
+      .where(and(inArray(channels.userId, ids), isNull(channels.deletedAt)))
+      .orderBy(desc(channels.isAccountEmail), asc(channels.createdAt), asc(channels.id)),
+  ]);
+  for (const w of ws) out.get(w.userId)?.watches.push(w);
+  for (const c of cs) out.get(c.userId)?.channels.push(c);
+  return out;
+}
+
+/**
+ * Writes plans for any number of users in a handful of set-based statements, in the caller's
+ * transaction (which should hold the users' rows locked, see lockUser).
+ *
+ * Alerts not yet sent to a user who no longer has alerts (or to a channel now paused) are not
+ * sent — status `suppressed`, reason `tier_limit`; their events still reach the digest through
+ * digest_items, which nothing here touches.
+ */
+export async function applyLimitPlans(db: Db, plans: readonly LimitPlan[], now: Date): Promise<LimitChanges> {
+  const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
+  const pauseW = plans.flatMap((p) => ids(p.pauseWatches));
+  const resumeW = plans.flatMap((p) => ids(p.resumeWatches));
+  const pauseC = plans.flatMap((p) => ids(p.pauseChannels));
+  const resumeC = plans.flatMap((p) => ids(p.resumeChannels));
+  const lostAlerts = plans.filter((p) => p.alertsLost).map((p) => p.userId);
 
   if (pauseW.length)
     await db.update(watches).set({ paused: true, pausedReason: "tier_limit" }).where(inArray(watches.id, pauseW));
@@ -128,22 +188,24 @@ export async function applyTierLimits(db: Db, userId: string, tier: Tier, now: D
       .set({ status: "paused", statusReason: "tier_limit", updatedAt: now })
       .where(inArray(channels.id, pauseC));
   }
-  for (const ch of resumeC) {
+  if (resumeC.length) {
+    // back to where it was: a channel never confirmed is pending again, not active
     await db
       .update(channels)
-      .set({ status: ch.verifiedAt ? "active" : "pending_verification", statusReason: null, updatedAt: now })
-      .where(eq(channels.id, ch.id));
+      .set({
+        status: sql`case when ${channels.verifiedAt} is null then 'pending_verification' else 'active' end`,
+        statusReason: null,
+        updatedAt: now,
+      })
+      .where(inArray(channels.id, resumeC));
   }
 
-  // Alerts not yet sent to a user who no longer has alerts (or to a channel now paused) are not
-  // sent; their events still reach the digest through digest_items.
-  const suppressWhere = e.sameDayAlerts
-    ? pauseC.length
-      ? and(eq(notifications.userId, userId), inArray(notifications.channelId, pauseC))
-      : undefined
-    : eq(notifications.userId, userId);
   let alertsSuppressed = 0;
-  if (suppressWhere) {
+  const suppressWhere = or(
+    lostAlerts.length ? inArray(notifications.userId, lostAlerts) : undefined,
+    pauseC.length ? inArray(notifications.channelId, pauseC) : undefined,
+  );
+  if (lostAlerts.length || pauseC.length) {
     const done = await db
       .update(notifications)
       .set({ status: "suppressed", statusReason: "tier_limit", groupOpen: false, updatedAt: now })
@@ -158,4 +220,18 @@ export async function applyTierLimits(db: Db, userId: string, tier: Tier, now: D
     channelsResumed: resumeC.length,
     alertsSuppressed,
   };
+}
+
+/** What a tier would pause or resume for one user, without writing anything. */
+export async function previewTierLimits(db: Db, userId: string, tier: Tier): Promise<LimitPlan> {
+  const state = (await loadLimitState(db, [userId])).get(userId);
+  return planTierLimits(userId, tier, state?.watches ?? [], state?.channels ?? []);
+}
+
+/**
+ * Brings a user's watches and channels in line with a tier, in the caller's transaction:
+ * plan (pure) then apply (set-based). Nothing is deleted.
+ */
+export async function applyTierLimits(db: Db, userId: string, tier: Tier, now: Date): Promise<LimitChanges> {
+  return applyLimitPlans(db, [await previewTierLimits(db, userId, tier)], now);
 }

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
+import { nextDigestAt } from "../../digest/schedule";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { type Tier, TRIAL_DAYS } from "../../lib/tiers";
 import { addDays } from "../../lib/time";
-import { nextDigestAt } from "../../digest/schedule";
 import { apiKeys, channels, users } from "../schema";
 import type { UserRow } from "../schema/users";
 import type { Db } from "../types";

@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { channels } from "./channels";
-import { digests } from "./digests";
 import { idColumn, ts } from "./columns";
+import { digests } from "./digests";
 import { events } from "./events";
 import { users } from "./users";
 
-export const NOTIFICATION_KINDS = ["alert", "digest", "test"] as const;
+/** `notice`: an account message fixed at queue time in `payload` (e.g. "your trial ends soon"). */
+export const NOTIFICATION_KINDS = ["alert", "digest", "test", "notice"] as const;
 export const NOTIFICATION_STATUSES = ["pending", "sending", "sent", "failed", "suppressed"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -52,6 +53,8 @@ export const notifications = pgTable(
     uniqueIndex("notifications_open_alert_key").on(t.channelId).where(sql`${t.kind} = 'alert' and ${t.groupOpen}`),
     index("notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     index("notifications_user_idx").on(t.userId, t.createdAt),
+    // a notice is sent once per user and key (`trial_ending:<trial end>`), also when jobs race
+    uniqueIndex("notifications_notice_key").on(t.userId, sql`(${t.payload}->>'key')`).where(sql`${t.kind} = 'notice'`),
   ],
 );
 

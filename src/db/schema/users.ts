@@ -11,6 +11,12 @@ export const users = pgTable(
       .notNull()
       .default("free"),
     trialEndsAt: ts("trial_ends_at"),
+    /**
+     * When the trial job last applied the user's own tier after a trial ended. Kept apart from
+     * `trial_ends_at` (which stays, as history): a trial the operator extends past this instant is
+     * due again when it ends.
+     */
+    trialProcessedAt: ts("trial_processed_at"),
     timezone: text("timezone").notNull().default("UTC"),
     digestDay: text("digest_day", { enum: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] })
       .notNull()
@@ -34,6 +40,10 @@ export const users = pgTable(
     uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
     index("users_next_digest_idx").on(t.nextDigestAt),
     index("users_trial_idx").on(t.trialEndsAt).where(sql`${t.trialEndsAt} is not null`),
+    // the trial job's per-minute question, "which ended trials are not yet processed?", stays small
+    index("users_trial_due_idx")
+      .on(t.trialEndsAt)
+      .where(sql`${t.trialProcessedAt} is null or ${t.trialProcessedAt} < ${t.trialEndsAt}`),
   ],
 );
 

@@ -2,6 +2,8 @@ import { render, toPlainText } from "@react-email/render";
 import { createElement, type ReactElement } from "react";
 import { AlertEmail } from "../../../emails/AlertEmail";
 import { TestEmail } from "../../../emails/TestEmail";
+import { TrialEnding } from "../../../emails/TrialEnding";
+import { VerifyEmail } from "../../../emails/VerifyEmail";
 import { WeeklyDigest } from "../../../emails/WeeklyDigest";
 import type { OutboundMessage, RenderEmail } from "../types";
 import { subjectFor } from "./format";
@@ -11,7 +13,7 @@ export const TEXT_OPTIONS: NonNullable<Parameters<typeof toPlainText>[1]> = {
   selectors: ["h1", "h2", "h3", "h4"].map((selector) => ({ selector, options: { uppercase: false } })),
 };
 
-const LIST_NAME = { alert: "alerts", digest: "digests", test: "tests" } as const;
+const LIST_NAME = { alert: "alerts", digest: "digests", test: "tests", notice: "notices" } as const;
 
 /**
  * Email bodies from the React Email templates in `emails/`, plus the bulk-sender headers
@@ -56,6 +58,14 @@ export function emailElement(msg: OutboundMessage): ReactElement {
     }
     case "test":
       return createElement(TestEmail, { links });
+    case "notice": {
+      if (content.notice === "verify_email") {
+        const { kind: _kind, notice: _notice, ...verify } = content;
+        return createElement(VerifyEmail, { ...verify, links, timeZone });
+      }
+      const { kind: _kind, notice: _notice, ...notice } = content;
+      return createElement(TrialEnding, { ...notice, links, timeZone });
+    }
   }
 }
 

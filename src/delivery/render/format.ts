@@ -4,7 +4,7 @@
  */
 import type { Severity } from "../../lib/tiers";
 import { sortBySeverity } from "../summary";
-import type { ChangeSummary, MessageContent } from "../types";
+import type { ChangeSummary, MessageContent, TrialEndingContent, WatchRef } from "../types";
 
 export const ELLIPSIS = "…";
 
@@ -64,6 +64,7 @@ export const DIGEST_ITEM_LIMIT = 50;
 /** "Highlights": the few most severe changes across all platforms. */
 export const HIGHLIGHT_LIMIT = 5;
 export const TEST_SUBJECT = "clausewatch test message";
+export const VERIFY_SUBJECT = "Confirm your email address for clausewatch";
 
 /** "5 changes across 2 platforms this week" */
 export const coverageLine = (c: { events: number; platforms: number }): string =>
@@ -99,9 +100,34 @@ export function subjectFor(content: MessageContent): string {
     case "test":
       subject = TEST_SUBJECT;
       break;
+    case "notice":
+      subject = content.notice === "verify_email" ? VERIFY_SUBJECT : trialEndingSubject(content);
+      break;
   }
   return clip(subject, 250);
 }
+
+/** "Your clausewatch Watcher trial is ending: 2 watches and 1 channel will pause" */
+export function trialEndingSubject(n: TrialEndingContent): string {
+  const pausing = [
+    n.watches.length + n.more_watches > 0 ? plural(n.watches.length + n.more_watches, "watch", "watches") : "",
+    n.channels.length + n.more_channels > 0 ? plural(n.channels.length + n.more_channels, "channel") : "",
+  ].filter(Boolean);
+  const what = pausing.length > 0 ? `${listJoin(pausing)} will pause` : n.alerts_end ? "same-day alerts stop" : "nothing pauses";
+  return `Your clausewatch Watcher trial is ending: ${what}`;
+}
+
+/** "anthropic › claudeai-terms-of-service › arbitration (high and above; categories: a, b)" */
+export function watchLabel(w: WatchRef): string {
+  const path = [w.platform === "*" ? "every platform" : w.platform, w.document, w.provision].filter(Boolean).join(" › ");
+  const filters = [
+    w.min_severity ? `${w.min_severity} and above` : "",
+    w.categories && w.categories.length > 0 ? `categories: ${w.categories.join(", ")}` : "",
+  ].filter(Boolean);
+  return filters.length > 0 ? `${path} (${filters.join("; ")})` : path;
+}
+
+export const CHANNEL_TYPE_LABEL = { email: "Email", slack: "Slack", webhook: "Webhook" } as const;
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 

@@ -1,6 +1,6 @@
 import type { Severity } from "../../lib/tiers";
 import { groupByPlatform, sortBySeverity } from "../summary";
-import type { AlertContent, ChangeSummary, DigestContent, OutboundMessage, RenderSlack } from "../types";
+import type { AlertContent, ChangeSummary, DigestContent, OutboundMessage, RenderSlack, TrialEndingContent } from "../types";
 import {
   type Block,
   type BlockGroup,
@@ -16,6 +16,8 @@ import {
   slackDate,
 } from "./blocks";
 import {
+  CHANNEL_TYPE_LABEL,
+  capitalise,
   changeKindLabel,
   clip,
   coverageLine,
@@ -32,6 +34,7 @@ import {
   sortExposure,
   subjectFor,
   TEST_SUBJECT,
+  watchLabel,
 } from "./format";
 
 /** Emoji plus the word: the colour alone would not say it (and screen readers read the word). */
@@ -69,8 +72,38 @@ export const renderSlack: RenderSlack = (msg) => {
           footer(msg),
         ],
       };
+    case "notice":
+      // a confirmation link only ever goes to the address it confirms (email); this is for completeness
+      if (msg.content.notice === "verify_email") return { text, blocks: [header(text), section(esc(msg.content.verify_url))] };
+      return { text, blocks: noticeBlocks(msg.content, msg, tz) };
   }
 };
+
+/** The trial-ending notice: when, and what will pause (lists clipped to one section each). */
+function noticeBlocks(n: TrialEndingContent, msg: OutboundMessage, tz: string): Block[] {
+  const tier = capitalise(n.tier_after);
+  const blocks: Block[] = [
+    header(`Your Watcher trial ends on ${formatDate(n.trial_ends_at, tz)}`),
+    section(
+      esc(
+        `When it ends your account returns to the ${tier} plan. Nothing is deleted: what ${tier} does not include pauses, and resumes when you upgrade.${n.alerts_end ? " Same-day alerts stop; the weekly digest goes on." : ""}`,
+      ),
+    ),
+  ];
+  const list = (title: string, lines: string[], more: number) => {
+    if (lines.length === 0) return;
+    const tail = more > 0 ? [`…and ${more} more`] : [];
+    blocks.push(section(joinWithin([`*${title}*`, ...lines.map((l) => `• ${esc(clip(l, 300))}`), ...tail])));
+  };
+  list("Watches that will pause", n.watches.map(watchLabel), n.more_watches);
+  list(
+    "Channels that will pause",
+    n.channels.map((c) => `${CHANNEL_TYPE_LABEL[c.type]}: ${c.target}`),
+    n.more_channels,
+  );
+  blocks.push(footer(msg));
+  return blocks;
+}
 
 function alertBlocks(content: AlertContent, msg: OutboundMessage, tz: string): Block[] {
   const events = sortBySeverity(content.events);

@@ -29,6 +29,11 @@ export const renderWebhook: RenderWebhook = (msg) => {
     case "test":
       data = { message: TEST_MESSAGE };
       break;
+    case "notice": {
+      const { kind: _kind, ...notice } = content;
+      data = { ...notice };
+      break;
+    }
   }
   return { type: content.kind, id: msg.id, created_at: msg.createdAt.toISOString(), data };
 };

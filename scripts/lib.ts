@@ -1,0 +1,119 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Webhook } from "standardwebhooks";
+import { randomBytes, toHex } from "../src/lib/crypto";
+import { readStoredSecrets } from "../src/secrets";
+
+/** What the developer scripts need to talk to a running service. */
+export interface Target {
+  baseUrl: string;
+  adminToken?: string;
+  ingestSecret?: string;
+  /** where the secrets came from, for messages */
+  source: string;
+}
+
+/**
+ * The service the scripts talk to, configured the way `npm start` is: PUBLIC_URL (else
+ * http://localhost:PORT, PORT default 8787), and secrets from the environment, else from
+ * DATA_DIR/secrets.json (DATA_DIR default ./.data), where `npm start` keeps the ones it generated.
+ */
+export function targetFromEnv(source: Record<string, string | undefined> = process.env): Target {
+  // empty counts as unset, as in src/env.ts
+  const env = (name: string) => (source[name] === "" ? undefined : source[name]);
+  const dataDir = env("DATA_DIR") ?? "./.data";
+  let stored: ReturnType<typeof readStoredSecrets> = {};
+  try {
+    stored = readStoredSecrets(dataDir);
+  } catch (err) {
+    throw new Error(`cannot read ${dataDir}/secrets.json: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const baseUrl = (env("PUBLIC_URL") ?? `http://localhost:${env("PORT") ?? "8787"}`).replace(/\/+$/, "");
+  return {
+    baseUrl,
+    adminToken: env("ADMIN_TOKEN") ?? stored.ADMIN_TOKEN,
+    ingestSecret: env("INGEST_SECRET") ?? stored.INGEST_SECRET,
+    source: `the environment or ${dataDir}/secrets.json`,
+  };
+}
+
+/** A refused or unreachable connection, as opposed to an HTTP answer. */
+export class NotRunningError extends Error {
+  constructor(baseUrl: string, cause: unknown) {
+    super(`no clausewatch service answers at ${baseUrl} — start one with \`npm start\` (or set PUBLIC_URL / PORT)`, {
+      cause,
+    });
+  }
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** fetch, with a connection failure turned into NotRunningError and the JSON body parsed. */
+export async function request(baseUrl: string, path: string, init: RequestInit = {}): Promise<Answer> {
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}${path}`, { ...init, signal: init.signal ?? AbortSignal.timeout(30_000) });
+  } catch (err) {
+    throw new NotRunningError(baseUrl, err);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body };
+}
+
+/** True when something answers GET /healthz at the URL within a second. */
+export async function isRunning(baseUrl: string): Promise<boolean> {
+  try {
+    const r = await request(baseUrl, "/healthz", { signal: AbortSignal.timeout(1_000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Posts an event body exactly as given, signed like the change-detection pipeline signs it
+ * (Standard Webhooks): `webhook-signature` is `v1,` + base64 HMAC-SHA256, keyed with the
+ * base64-decoded part of INGEST_SECRET after `whsec_`, over `<webhook-id>.<webhook-timestamp>.<body>`.
+ */
+export async function postSignedEvent(baseUrl: string, ingestSecret: string, rawBody: string): Promise<Answer> {
+  // The server decodes the body as UTF-8 text, which drops a byte-order mark: sign what it will see.
+  const body = rawBody.replace(/^\uFEFF/, "");
+  const msgId = `msg_${toHex(randomBytes(12))}`;
+  const now = new Date();
+  return request(baseUrl, "/v1/events", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": msgId,
+      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+      "webhook-signature": new Webhook(ingestSecret).sign(msgId, now, body),
+    },
+    body,
+  });
+}
+
+/** Serves a fetch handler on 127.0.0.1 on a free port; answers its base URL and a way to stop it. */
+export function serveOnFreePort(fetchHandler: (req: Request) => Response | Promise<Response>) {
+  return new Promise<{ baseUrl: string; close: () => Promise<void> }>((resolve, reject) => {
+    const server = serve({ fetch: fetchHandler, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
+      resolve({
+        baseUrl: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            if ("closeAllConnections" in server) server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,212 @@
+/** @jsxImportSource hono/jsx */
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createChannel, deleteChannel, queueChannelTest, setChannelEnabled } from "../../db/queries/channels";
+import { setSubscriptions, updatePreferences } from "../../db/queries/preferences";
+import { checkWatchTier, createWatch, deleteWatch, type WatchShape } from "../../db/queries/watches";
+import type { UserRow } from "../../db/schema/users";
+import { slug } from "../../ingest/event-schema";
+import { ApiError } from "../../lib/errors";
+import { SEVERITIES } from "../../lib/tiers";
+import { type AppEnv, describeIssues } from "../common";
+import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../schemas";
+import { messagePage } from "./layout";
+import { endSession } from "./session";
+
+/**
+ * What each form on the preference page does. Every rule lives in db/queries (the same code
+ * the API runs); this file only turns form fields into those calls. The router has already
+ * checked the session and the CSRF token.
+ */
+
+/** Fixed confirmations, chosen by key: nothing from the URL is echoed onto the page. */
+export const FLASH = {
+  watch_added: "Added to your watchlist.",
+  watch_removed: "Removed from your watchlist.",
+  email_added: "Check that inbox: we sent a confirmation link, and nothing else goes there until it is followed.",
+  channel_added: "Channel added.",
+  channel_on: "Channel turned on.",
+  channel_off: "Channel turned off: nothing is sent there until you turn it on again.",
+  channel_removed: "Channel removed.",
+  test_queued: "A test message is on its way.",
+  schedule_saved: "Digest schedule saved; it applies from the next digest.",
+  alerts_saved: "Alert timing saved.",
+  messages_saved: "Saved.",
+  unsubscribed: "You are unsubscribed from everything. Turn messages back on below whenever you like.",
+  slack_added: "Slack channel added; a welcome message is on its way there.",
+} as const;
+export type FlashKey = keyof typeof FLASH;
+
+export type ActionResult =
+  | { done: FlashKey; anchor: string }
+  | { render: { flash: string; secret?: { target: string; value: string } } }
+  | { page: Response | Promise<Response> };
+
+export interface ActionInput {
+  c: Context<AppEnv>;
+  user: UserRow;
+  /** a form field, trimmed; undefined when missing or empty */
+  field(name: string): string | undefined;
+}
+
+export type Action = (i: ActionInput) => Promise<ActionResult>;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ApiError("invalid_request", describeIssues(r.error.issues));
+  return r.data;
+}
+
+const WatchForm = z.object({
+  platform: platformRef,
+  document: slug.optional(),
+  min_severity: z.enum(SEVERITIES).optional(),
+});
+const PreferencesForm = z.object({ timezone, digest: DigestPrefs, alerts: AlertPrefs }).partial();
+const id = (i: ActionInput) => {
+  const v = i.field("id");
+  if (!v || v.length > 100) throw new ApiError("invalid_request", "id: missing");
+  return v;
+};
+
+const addWatch: Action = async (i) => {
+  const { database, clock } = i.c.get("deps");
+  const now = clock.now();
+  const raw = {
+    platform: i.field("platform")?.toLowerCase(),
+    document: i.field("document")?.toLowerCase(),
+    min_severity: i.field("min_severity"),
+  };
+  const requested: WatchShape = {
+    platform: raw.platform ?? "",
+    document: raw.document ? "-" : null,
+    provision: null,
+    minSeverity: raw.min_severity ? "low" : null,
+    categories: null,
+  };
+  const r = WatchForm.safeParse(raw);
+  if (!r.success) {
+    // as in the API: what the tier can never have is a tier_limit, whatever else is wrong
+    await checkWatchTier(database.db, i.user, requested, now);
+    throw new ApiError("invalid_request", describeIssues(r.error.issues));
+  }
+  const f = r.data;
+  await createWatch(
+    database.db,
+    i.user.id,
+    {
+      platform: f.platform,
+      document: f.document ?? null,
+      provision: null,
+      minSeverity: f.min_severity ?? null,
+      categories: null,
+    },
+    now,
+  );
+  return { done: "watch_added", anchor: "watchlist" };
+};
+
+const addChannel: Action = async (i) => {
+  const { database, clock, keys, config, resolveHost, onQueued } = i.c.get("deps");
+  const type = i.field("type");
+  if (type !== "email" && type !== "webhook") throw new ApiError("invalid_request", "type: must be email or webhook");
+  const body = type === "email" ? { address: i.field("address") } : { url: i.field("url") };
+  const env = { keys, allowPrivateWebhookTargets: config.allowPrivateWebhookTargets, resolveHost };
+  const created = await createChannel(database.db, env, i.user.id, type, body, clock.now());
+  if (created.verificationQueued) onQueued?.();
+  if (created.signingSecret) {
+    return { render: { flash: FLASH.channel_added, secret: { target: created.row.target, value: created.signingSecret } } };
+  }
+  return { done: created.verificationQueued ? "email_added" : "channel_added", anchor: "channels" };
+};
+
+export const ACTIONS = {
+  "watches/add": addWatch,
+  "watches/remove": async (i) => {
+    await deleteWatch(i.c.get("deps").database.db, i.user.id, id(i));
+    return { done: "watch_removed", anchor: "watchlist" };
+  },
+  "channels/add": addChannel,
+  "channels/test": async (i) => {
+    const { database, clock, onQueued } = i.c.get("deps");
+    await queueChannelTest(database.db, i.user.id, id(i), clock.now());
+    onQueued?.();
+    return { done: "test_queued", anchor: "channels" };
+  },
+  "channels/enable": async (i) => {
+    const { database, clock } = i.c.get("deps");
+    const on = i.field("enabled") === "true";
+    await setChannelEnabled(database.db, i.user.id, id(i), on, clock.now());
+    return { done: on ? "channel_on" : "channel_off", anchor: "channels" };
+  },
+  "channels/remove": async (i) => {
+    const { database, clock } = i.c.get("deps");
+    await deleteChannel(database.db, i.user.id, id(i), clock.now());
+    return { done: "channel_removed", anchor: "channels" };
+  },
+  schedule: async (i) => {
+    const { database, clock } = i.c.get("deps");
+    const hour = i.field("hour");
+    const patch = parse(PreferencesForm, {
+      timezone: i.field("timezone"),
+      digest: {
+        day: i.field("day"),
+        hour: hour !== undefined && /^\d{1,2}$/.test(hour) ? Number(hour) : hour,
+        // an unticked checkbox is simply absent from the form
+        send_when_empty: i.field("send_when_empty") === "true",
+      },
+    });
+    await updatePreferences(database.db, i.user, patch, clock.now());
+    return { done: "schedule_saved", anchor: "schedule" };
+  },
+  alerts: async (i) => {
+    const { database, clock } = i.c.get("deps");
+    const w = i.field("window_minutes");
+    const patch = parse(PreferencesForm, {
+      alerts: {
+        window_minutes: w !== undefined && /^\d{1,4}$/.test(w) ? Number(w) : w,
+        quiet_hours: i.field("quiet") === "on" ? { start: i.field("quiet_start"), end: i.field("quiet_end") } : null,
+      },
+    });
+    await updatePreferences(database.db, i.user, patch, clock.now());
+    return { done: "alerts_saved", anchor: "alerts" };
+  },
+  messages: async (i) => {
+    const { database, clock } = i.c.get("deps");
+    const subs = { alerts: i.field("alerts") === "on", digests: i.field("digests") === "on" };
+    await setSubscriptions(database.db, i.user.id, subs, clock.now());
+    return { done: "messages_saved", anchor: "messages" };
+  },
+  unsubscribe: async (i) => {
+    const { database, clock } = i.c.get("deps");
+    await setSubscriptions(database.db, i.user.id, { alerts: false, digests: false }, clock.now());
+    return { done: "unsubscribed", anchor: "messages" };
+  },
+  "sign-out": async (i) => {
+    endSession(i.c);
+    return {
+      page: messagePage(
+        i.c,
+        "Signed out",
+        <p>You are signed out of the preference page. Open it again from the link in any clausewatch email.</p>,
+      ),
+    };
+  },
+} satisfies Record<string, Action>;
+
+export type ActionName = keyof typeof ACTIONS;
+
+/** For /openapi.json: what each form does. */
+export const ACTION_SUMMARY: Record<ActionName, string> = {
+  "watches/add": "Page form: add a watch (platform, optional document and min_severity)",
+  "watches/remove": "Page form: remove a watch (id)",
+  "channels/add": "Page form: add an email address (pending until confirmed) or a webhook",
+  "channels/test": "Page form: send a test message to an active channel (id)",
+  "channels/enable": "Page form: turn a channel on or off (id, enabled)",
+  "channels/remove": "Page form: remove a channel (id)",
+  schedule: "Page form: digest day, hour, time zone and send_when_empty",
+  alerts: "Page form: alert window and quiet hours",
+  messages: "Page form: which messages to receive (alerts, digests)",
+  unsubscribe: "Page form: unsubscribe from everything",
+  "sign-out": "Page form: end the page session",
+};
