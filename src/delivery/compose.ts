@@ -2,18 +2,18 @@ import { inArray, sql } from "drizzle-orm";
 import { type ChannelSecret, openSecret, type VerifyNoticePayload, verifyNoticeKey } from "../db/queries/channels";
 import { channels, digests, events, suppressions, users } from "../db/schema";
 import type { ChannelRow } from "../db/schema/channels";
+import type { NotificationKind } from "../db/schema/notifications";
 import type { UserRow } from "../db/schema/users";
 import { type Db, rows, textArray } from "../db/types";
+import type { DigestPlan } from "../digest/plan";
 import type { ChangeEvent } from "../ingest/event-schema";
 import type { Keys } from "../lib/crypto";
-import { messageLinks, scopeForKind } from "../lib/links";
+import { messageLinks, scopeForKind, type UnsubscribeScope } from "../lib/links";
+import type { Tier } from "../lib/tiers";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
 import { verifyEmailLink } from "../lib/verify-link";
 import type { Claimed, Outcome } from "./outbox";
 import { sortBySeverity, toChangeSummary } from "./summary";
-import type { DigestPlan } from "../digest/plan";
-import type { Tier } from "../lib/tiers";
-import type { NotificationKind } from "../db/schema/notifications";
 import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage, TrialEndingContent } from "./types";
 
 export interface Composed {
@@ -93,7 +93,12 @@ function suppressedAddress(ch: ChannelRow, suppressed: Map<string, string>): str
   return null;
 }
 
-function digestContent(plan: DigestPlan, eventById: Map<string, ChangeEvent>, tier: Tier, links: ChangeSummary["links"]): DigestContent {
+function digestContent(
+  plan: DigestPlan,
+  eventById: Map<string, ChangeEvent>,
+  tier: Tier,
+  links: ChangeSummary["links"],
+): DigestContent {
   const summaries = (ids: string[]) =>
     ids.flatMap((id) => {
       const e = eventById.get(id);
@@ -190,7 +195,7 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     const tier = effectiveTier(user, now);
     // Links are derived from the notification, not the clock, so every retry renders the same bytes
     // (Resend compares a retried payload with the first under the same Idempotency-Key).
-    const scope = kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
+    const scope: UnsubscribeScope = verifyTo ? `channel:${ch.id}` : kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
     const links = await messageLinks(keys, publicUrl, user.id, scope, new Date(c.created_at));
     let content: MessageContent;
     if (c.kind === "alert")
@@ -200,8 +205,7 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     else if (verifyTo) {
       const link = await verifyEmailLink(keys, publicUrl, ch.id, new Date(c.created_at));
       content = { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
-    }
-    else content = { kind: "test" };
+    } else content = { kind: "test" };
     const secret = ch.secretEnc ? await openSecret<ChannelSecret>(keys, ch.secretEnc) : null;
     out.ready.push({
       claimed: c,

@@ -5,8 +5,12 @@ export const MANAGE_LINK_DAYS = 30;
 /** Unsubscribe links must keep working long after the message was read. */
 export const UNSUBSCRIBE_LINK_DAYS = 365;
 
-/** Which messages an unsubscribe link stops: the link in an alert stops alerts, in a digest digests. */
-export type UnsubscribeScope = "alerts" | "digests" | "all";
+/**
+ * Which messages an unsubscribe link stops: the link in an alert stops alerts, in a digest
+ * digests. A message to an address not yet confirmed carries `channel:<id>`: whoever received it
+ * (maybe a stranger, through a typo) can stop mail to that address, and nothing else.
+ */
+export type UnsubscribeScope = "alerts" | "digests" | "all" | `channel:${string}`;
 
 export const scopeForKind = (kind: "alert" | "digest" | "test"): UnsubscribeScope => (kind === "digest" ? "digests" : "alerts");
 

@@ -1,16 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { users } from "../db/schema";
+import { and, eq } from "drizzle-orm";
+import { channels, users } from "../db/schema";
 import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
 import { createRouter } from "./common";
 import { escapeHtml, page } from "./pages";
 
-const WHAT: Record<UnsubscribeScope, string> = {
+const WHAT: Record<"alerts" | "digests" | "all", string> = {
   alerts: "same-day alerts",
   digests: "the weekly digest",
   all: "all clausewatch messages",
 };
+const channelOf = (scope: UnsubscribeScope) => (scope.startsWith("channel:") ? scope.slice("channel:".length) : null);
+const describe = (scope: UnsubscribeScope) =>
+  channelOf(scope) ? "clausewatch email at this address" : WHAT[scope as keyof typeof WHAT] ?? WHAT.alerts;
 
 const badToken = page(
   "This link is not valid",
@@ -51,7 +54,7 @@ unsubscribeRoutes
     return c.html(
       page(
         "Unsubscribe",
-        `<p>Stop receiving ${escapeHtml(WHAT[scope])}?</p>
+        `<p>Stop receiving ${escapeHtml(describe(scope))}?</p>
 <form method="post" action="/unsubscribe/${encodeURIComponent(token)}"><button type="submit">Unsubscribe</button></form>`,
       ),
     );
@@ -62,6 +65,16 @@ unsubscribeRoutes
     const claims = await verifyToken(keys, "unsubscribe", c.req.param("token"), now);
     if (!claims) return c.html(badToken, 400);
     const scope = (claims.x ?? "alerts") as UnsubscribeScope;
+    const channelId = channelOf(scope);
+    if (channelId) {
+      // Only this address's channel stops; the account owner's other messages are not the
+      // recipient's to switch off.
+      await database.db
+        .update(channels)
+        .set({ status: "disabled", statusReason: "unsubscribed", updatedAt: now })
+        .where(and(eq(channels.id, channelId), eq(channels.userId, claims.s)));
+      return c.html(page("Unsubscribed", `<p>This address will no longer receive clausewatch email.</p>`), 200);
+    }
     const set =
       scope === "alerts"
         ? { alertsOff: true }
@@ -72,5 +85,5 @@ unsubscribeRoutes
       .update(users)
       .set({ ...set, updatedAt: now })
       .where(eq(users.id, claims.s));
-    return c.html(page("Unsubscribed", `<p>You will no longer receive ${escapeHtml(WHAT[scope])}.</p>`), 200);
+    return c.html(page("Unsubscribed", `<p>You will no longer receive ${escapeHtml(describe(scope))}.</p>`), 200);
   });

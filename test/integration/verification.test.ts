@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notifications } from "../../src/db/schema";
+import { notifications, users } from "../../src/db/schema";
 import { VERIFY_SUBJECT } from "../../src/delivery/render/format";
 import { signToken } from "../../src/lib/tokens";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, watch } from "../helpers/app";
@@ -150,5 +150,22 @@ describe("double opt-in for extra addresses", () => {
     const res = await new PageClient(ctx).post(`/verify-email/${encodeURIComponent(token)}`);
     expect(res.status).toBe(400);
     expect(textOf(res.html)).toContain("was removed");
+  });
+
+  it("the unsubscribe link in a confirmation email stops only that address, not the owner's messages", async () => {
+    const address = `typo-${Date.now()}@example.com`;
+    const { u, channelId } = await setUp(address);
+    await d.dispatcher.runOnce();
+    const [mail] = mailTo(address);
+    const link = mail?.headers?.["List-Unsubscribe"]?.slice(1, -1) ?? "";
+    const res = await ctx.app.request(new URL(link).pathname, { method: "POST", body: "List-Unsubscribe=One-Click" });
+    expect(res.status).toBe(200);
+    const chans = await channelsOf(u);
+    expect(chans.find((c) => c.id === channelId)).toMatchObject({ status: "disabled", status_reason: "unsubscribed" });
+    expect(chans.find((c) => c.id !== channelId)).toMatchObject({ type: "email", status: "active" });
+    const me = await call(ctx, "GET", "/v1/me", { token: u.key });
+    expect(me.json.alerts).toBeDefined();
+    const [row] = await ctx.database.db.select().from(users).where(eq(users.id, u.id));
+    expect([row.alertsOff, row.digestsOff]).toEqual([false, false]);
   });
 });

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import AlertEmail from "../../emails/AlertEmail";
 import { previewLinks } from "../../emails/components/preview-data";
 import TestEmail from "../../emails/TestEmail";
+import TrialEnding from "../../emails/TrialEnding";
+import VerifyEmail from "../../emails/VerifyEmail";
 import WeeklyDigest from "../../emails/WeeklyDigest";
 import { TEXT_OPTIONS } from "../../src/delivery/render/email";
 import { fixtures } from "../helpers/events";
@@ -30,6 +32,18 @@ const cases: { name: string; element: ReactElement; html: string[]; text: string
     element: <TestEmail {...TestEmail.PreviewProps} />,
     html: ["clausewatch test message"],
     text: ["This is a test message from clausewatch"],
+  },
+  {
+    name: "TrialEnding",
+    element: <TrialEnding {...TrialEnding.PreviewProps} />,
+    html: ["will pause", "Review your watchlist and channels"],
+    text: ["anthropic", "https://hooks.example.com/"],
+  },
+  {
+    name: "VerifyEmail",
+    element: <VerifyEmail {...VerifyEmail.PreviewProps} />,
+    html: ["Confirm this address", VerifyEmail.PreviewProps.verify_url],
+    text: ["team-legal@example.com", VerifyEmail.PreviewProps.verify_url],
   },
 ];
 

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { ts } from "./columns";
-import { events } from "./events";
 import { users } from "./users";
 
 /** One per matched user and event: what the user's next digest will carry. */
@@ -11,9 +10,12 @@ export const digestItems = pgTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => events.id),
+    /**
+     * No foreign key to events, on purpose: the fan-out writes up to one row per user in the same
+     * transaction that has just inserted the event, and events are never deleted, so the check
+     * would protect nothing and costs a trigger call per row on the hot path.
+     */
+    eventId: text("event_id").notNull(),
     /** set when a digest took the item; null while it waits for the next one */
     digestId: text("digest_id"),
     createdAt: ts("created_at").notNull(),
@@ -21,6 +23,5 @@ export const digestItems = pgTable(
   (t) => [
     uniqueIndex("digest_items_user_event_key").on(t.userId, t.eventId),
     index("digest_items_pending_idx").on(t.userId).where(sql`${t.digestId} is null`),
-    index("digest_items_event_idx").on(t.eventId),
   ],
 );

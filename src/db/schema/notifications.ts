@@ -3,7 +3,6 @@ import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex 
 import { channels } from "./channels";
 import { idColumn, ts } from "./columns";
 import { digests } from "./digests";
-import { events } from "./events";
 import { users } from "./users";
 
 /** `notice`: an account message fixed at queue time in `payload` (e.g. "your trial ends soon"). */
@@ -62,12 +61,13 @@ export const notifications = pgTable(
 export const notificationEvents = pgTable(
   "notification_events",
   {
-    notificationId: text("notification_id")
-      .notNull()
-      .references(() => notifications.id, { onDelete: "cascade" }),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => events.id),
+    /**
+     * No foreign keys here, on purpose: links are written only by the fan-out, in the statement
+     * that opens or locks their alert, for an event inserted by the same transaction; neither
+     * side is ever deleted. The checks would cost two trigger calls per link on the hot path.
+     */
+    notificationId: text("notification_id").notNull(),
+    eventId: text("event_id").notNull(),
   },
   (t) => [primaryKey({ columns: [t.notificationId, t.eventId] }), index("notification_events_event_idx").on(t.eventId)],
 );

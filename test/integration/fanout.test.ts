@@ -1,0 +1,84 @@
+// Fan-out timing: a critical event pulls a held alert forward; the race catch-up joins an alert opened concurrently.
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rows } from "../../src/db/types";
+import { createTestContext, createUser, postEvent, type TestContext, watch } from "../helpers/app";
+import { fileDatabaseUrl, onPostgres } from "../helpers/db";
+import { freshEvent } from "../helpers/events";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+const alertOf = async (userId: string) => {
+  const [n] = await rows<{ id: string; channel_id: string; next_attempt_at: string }>(
+    ctx.database.db,
+    sql`select id, channel_id, next_attempt_at::text from notifications where user_id = ${userId} and kind = 'alert' and group_open`,
+  );
+  return n;
+};
+const hold = (id: string, until: Date) =>
+  ctx.database.db.execute(sql`update notifications set next_attempt_at = ${until.toISOString()}::timestamptz where id = ${id}`);
+
+describe("fan-out timing of joined alerts", () => {
+  it("a critical event pulls a held alert forward to now + the window; others leave it", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: a.platform.slug });
+    expect((await postEvent(ctx, a)).status).toBe(202);
+    const alert = await alertOf(u.id);
+    const later = new Date(ctx.clock.now().getTime() + 8 * 3600_000); // quiet hours held it
+    await hold(alert.id, later);
+
+    ctx.clock.advance(60_000);
+    const high = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug, severity: "high" });
+    expect((await postEvent(ctx, high)).json.alerts).toBe(1);
+    expect(new Date((await alertOf(u.id)).next_attempt_at).getTime()).toBe(later.getTime());
+
+    ctx.clock.advance(60_000);
+    const crit = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug, severity: "critical" });
+    expect((await postEvent(ctx, crit)).json.alerts).toBe(1);
+    const pulled = await alertOf(u.id);
+    expect(pulled.id).toBe(alert.id);
+    expect(new Date(pulled.next_attempt_at).getTime()).toBe(ctx.clock.now().getTime() + 15 * 60_000);
+  });
+
+  it.runIf(onPostgres)("joins an alert a concurrent ingest opened after its snapshot", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: a.platform.slug });
+    const [{ id: channelId }] = await rows<{ id: string }>(ctx.database.db, sql`select id from channels where user_id = ${u.id}`);
+    const other = postgres(await fileDatabaseUrl(), { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let otherId = "";
+    const tx = other.begin(async (t) => {
+      const [r] =
+        await t`insert into notifications (user_id, channel_id, kind, status, group_open, next_attempt_at, created_at, updated_at)
+        values (${u.id}, ${channelId}, 'alert', 'pending', true, now() + interval '15 minutes', now(), now()) returning id`;
+      otherId = r.id;
+      await held;
+    });
+    try {
+      while (!otherId) await new Promise((r) => setTimeout(r, 20));
+      const posting = postEvent(ctx, a); // its INSERT waits on the uncommitted open alert
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await tx;
+      expect((await posting).json).toMatchObject({ matched_users: 1, alerts: 1 });
+      const links = await rows<{ notification_id: string }>(
+        ctx.database.db,
+        sql`select notification_id from notification_events where event_id = ${a.id}`,
+      );
+      expect(links.map((l) => l.notification_id)).toEqual([otherId]);
+    } finally {
+      release();
+      await other.end();
+    }
+  });
+});
