@@ -5,12 +5,16 @@
  *
  *   npm run bench:dispatch                         # in-memory PGlite: dispatcher only (pg-boss needs PostgreSQL)
  *   npm run bench:dispatch -- --db postgres        # BENCH_DATABASE_URL or …/clausewatch_bench2 (schema rebuilt)
- *   npm run bench:dispatch -- --n 5000 --batch 100 --concurrency 32
+ *   npm run bench:dispatch -- --n 5000 --batch 100 --concurrency 16 --receiver-delay 25 --baseline-depth 1
  *
  * Both sides start with every row already queued and stop when the database says all N are
  * done (the dispatcher's rows `sent`, pg-boss's jobs `completed`); each gets a warm-up first.
- * "Comparable concurrency": pg-boss gets as many rows claimed at once as the dispatcher can hold
- * (workers × batch = pipeline depth × batch) and the same PostgreSQL pool size.
+ * "Comparable concurrency": pg-boss holds as many rows at once as the dispatcher can (workers ×
+ * batch = pipeline depth × batch) over a pool of the same size. Its work() waits out its polling
+ * interval (0.5 s at least) after every fetch, so it completes at most workers × batch per
+ * interval; the back-to-back fetch+complete loop shows what its SQL could do without that.
+ * The receiver runs on its own thread, standing for a remote endpoint; `--receiver-delay` gives
+ * it a latency, `--baseline-depth 1` adds a same-run series without pipelining.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -47,6 +51,9 @@ const { values: args } = parseArgs({
     "per-host": { type: "string" },
     pool: { type: "string", default: "10" },
     "boss-poll": { type: "string", default: "0.5" },
+    /** pg-boss workers and their batch (default: --depth and --batch, i.e. as many rows held at once) */
+    "boss-workers": { type: "string" },
+    "boss-batch": { type: "string" },
     /** the receiver answers after a random 0–2× this many ms (default 0: at once) */
     "receiver-delay": { type: "string", default: "0" },
     /** print deliveries per 250 ms while measuring */
@@ -65,6 +72,8 @@ const BASELINE_DEPTH = args["baseline-depth"] ? intArg("baseline-depth", args["b
 const PER_HOST = intArg("per-host", args["per-host"] ?? CONCURRENCY);
 const POOL = intArg("pool", args.pool, 2);
 const BOSS_POLL = Number(args["boss-poll"]);
+const BOSS_WORKERS = intArg("boss-workers", args["boss-workers"] ?? DEPTH);
+const BOSS_BATCH = intArg("boss-batch", args["boss-batch"] ?? BATCH);
 const RECEIVER_DELAY = intArg("receiver-delay", args["receiver-delay"], 0);
 const BOSS_SCHEMA = "pgboss_bench";
 const TIMEOUT_MS = 10 * 60_000;
@@ -148,14 +157,14 @@ async function dispatchAll(
       TIMEOUT_MS,
       20,
     );
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(cpu0);
+    if (tick) console.log(`  per 250 ms: ${tl.map((v, i) => v - (tl[i - 1] ?? 0)).join(" ")}`);
+    return { ms, cpuMs: (c.user + c.system) / 1000 };
   } finally {
-    await dispatcher.stop();
     clearInterval(tick);
+    await dispatcher.stop();
   }
-  if (tick) console.log(`  per 250 ms: ${tl.map((v, i) => v - (tl[i - 1] ?? 0)).join(" ")}`);
-  const ms = performance.now() - t0;
-  const c = process.cpuUsage(cpu0);
-  return { ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
 interface BossRun {
@@ -277,7 +286,6 @@ async function main() {
       return;
     }
 
-    const workers = DEPTH;
     const boss = new PgBoss({
       connectionString: database.url,
       schema: BOSS_SCHEMA,
@@ -289,17 +297,17 @@ async function main() {
     await boss.start();
     try {
       for (const q of ["noop-warm", "noop", "noop-tight"]) await boss.createQueue(q);
-      if (WARMUP > 0) await bossWork(boss, "noop-warm", WARMUP, workers, BATCH);
-      const b = await bossWork(boss, "noop", N, workers, BATCH);
-      const bt = await bossTight(boss, "noop-tight", N, workers, BATCH);
+      if (WARMUP > 0) await bossWork(boss, "noop-warm", WARMUP, BOSS_WORKERS, BOSS_BATCH);
+      const b = await bossWork(boss, "noop", N, BOSS_WORKERS, BOSS_BATCH);
+      const bt = await bossTight(boss, "noop-tight", N, BOSS_WORKERS, BOSS_BATCH);
       const bRate = rate(N, b.ms);
       const btRate = rate(N, bt.ms);
       console.log(
-        `pg-boss 10 work(): ${workers} workers × batch ${BATCH}, polling ${BOSS_POLL} s: ${fmt(N)} no-op jobs in ${fmt(b.ms)} ms = ` +
+        `pg-boss 10 work(): ${BOSS_WORKERS} workers × batch ${BOSS_BATCH}, polling ${BOSS_POLL} s: ${fmt(N)} no-op jobs in ${fmt(b.ms)} ms = ` +
           `${fmt(bRate)} jobs/s (process CPU ${fmt(b.cpuMs)} ms)`,
       );
       console.log(
-        `pg-boss 10 fetch+complete back to back: ${workers} loops × batch ${BATCH}: ${fmt(N)} in ${fmt(bt.ms)} ms = ` +
+        `pg-boss 10 fetch+complete back to back: ${BOSS_WORKERS} loops × batch ${BOSS_BATCH}: ${fmt(N)} in ${fmt(bt.ms)} ms = ` +
           `${fmt(btRate)} jobs/s (process CPU ${fmt(bt.cpuMs)} ms)`,
       );
       console.log(

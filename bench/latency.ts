@@ -154,6 +154,7 @@ async function main() {
     const signer = new Webhook(ingestSecret);
     const e2e: number[] = [];
     const accepted: number[] = [];
+    const afterAccept: number[] = [];
     const bare: number[] = [];
     const runId = Date.now().toString(36);
     for (let i = 0; i < WARMUP + EVENTS; i++) {
@@ -196,6 +197,8 @@ async function main() {
       if (i < WARMUP) continue;
       e2e.push(at - t0);
       accepted.push(a);
+      // may be negative: the dispatcher can deliver before the 202 reaches the client
+      afterAccept.push(at - t0 - a);
       bare.push(b);
     }
 
@@ -207,6 +210,7 @@ async function main() {
         .padStart(7)} ms`;
     console.log(row("POST /v1/events → webhook received", e2e));
     console.log(row("  of which POST /v1/events → 202", accepted));
+    console.log(row("  then 202 → webhook received", afterAccept));
     console.log(row("bare HTTP round trip to the receiver", bare));
     const p50 = percentile(e2e, 50) / percentile(bare, 50);
     const p99 = percentile(e2e, 99) / percentile(bare, 99);

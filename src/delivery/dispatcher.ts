@@ -7,7 +7,6 @@ import type { Logger } from "../lib/log";
 import { type Composed, compose } from "./compose";
 import type { Metrics } from "./metrics";
 import { type Claimed, claimDue, complete, holdQuietAlerts, type Outcome } from "./outbox";
-import { createKeyedConcurrency, type KeyedConcurrency } from "./pacing";
 import { nextRetryDelay } from "./retry";
 import type { Channels, OutboundMessage, SendResult } from "./types";
 
@@ -137,29 +136,54 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     return { outcome, disable };
   }
 
+  interface Batch {
+    claimed: Claimed[];
+    composed: Composed;
+    /** when the lease began */
+    at: Date;
+  }
+
   /** Claims and composes one batch; null when nothing is due. */
-  async function claimBatch(): Promise<{ claimed: Claimed[]; composed: Composed } | null> {
+  async function claimBatch(): Promise<Batch | null> {
     const now = o.clock.now();
     await holdQuietAlerts(db, now);
     const claimed = await claimDue(db, now, batchSize, leaseMs);
     if (claimed.length === 0) return null;
-    return { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now) };
+    return { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now), at: now };
   }
 
-  /** Sends a composed batch, `slots` bounding the sends in flight, then records it in one statement. */
-  async function deliverBatch({ ready, skipped }: Composed, slots: KeyedConcurrency): Promise<void> {
-    for (const s of skipped) o.metrics.count("deliveries_total", { channel: "any", result: "suppressed" });
+  /**
+   * Gives a batch's rows back, due now and with the claim's attempt returned: for a batch that
+   * waited so long behind a slow one that its lease might run out before its own sends finish.
+   */
+  async function releaseBatch(b: Batch): Promise<void> {
+    const now = o.clock.now();
+    o.log.warn("claimed batch waited too long for its turn; released", {
+      rows: b.claimed.length,
+      waited_ms: now.getTime() - b.at.getTime(),
+    });
+    await complete(
+      db,
+      now,
+      b.claimed.map((c) => ({ id: c.id, attempts: c.attempts, status: "pending", countAttempt: false, nextAttemptAt: now })),
+    );
+  }
+
+  /** Sends a composed batch, `concurrency` at a time, then records it in one statement. */
+  async function deliverBatch({ ready, skipped }: Composed): Promise<void> {
+    for (let i = 0; i < skipped.length; i++) o.metrics.count("deliveries_total", { channel: "any", result: "suppressed" });
     const outcomes: Outcome[] = [...skipped];
     const disables: { id: string; reason: string }[] = [];
-    await Promise.all(
-      ready.map(({ claimed: c, msg }) =>
-        slots.run("send", async () => {
-          const { outcome, disable } = await sendOne(c, msg);
-          outcomes.push(outcome);
-          if (disable) disables.push(disable);
-        }),
-      ),
-    );
+    let next = 0;
+    const worker = async () => {
+      while (next < ready.length) {
+        const { claimed: c, msg } = ready[next++];
+        const { outcome, disable } = await sendOne(c, msg);
+        outcomes.push(outcome);
+        if (disable) disables.push(disable);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
     const later = o.clock.now();
     await complete(db, later, outcomes);
     for (const d of disables) {
@@ -174,7 +198,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   async function runOnce(): Promise<number> {
     const batch = await claimBatch();
     if (!batch) return 0;
-    await deliverBatch(batch.composed, createKeyedConcurrency({ limit: concurrency }));
+    await deliverBatch(batch.composed);
     return batch.claimed.length;
   }
 
@@ -198,8 +222,12 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         const batch = await claimBatch();
         if (batch) {
           n = batch.claimed.length;
+          // A batch waiting its turn has its lease running: past a quarter of it, let it go rather
+          // than risk sending rows another claim could take (the sends of the batch before it are stuck).
           const p: Promise<void> = previous
-            .then(() => deliverBatch(batch.composed, createKeyedConcurrency({ limit: concurrency })))
+            .then(() =>
+              o.clock.now().getTime() - batch.at.getTime() > leaseMs / 4 ? releaseBatch(batch) : deliverBatch(batch.composed),
+            )
             .catch((err) => o.log.error("dispatcher batch failed", { error: err instanceof Error ? err.message : String(err) }))
             .finally(() => inFlight.delete(p));
           inFlight.add(p);

@@ -44,7 +44,10 @@ export async function runDigestPlanner(o: {
   const { db } = o.database;
   const chunkSize = o.chunkSize ?? 1000;
   const total: PlannerResult = { users: 0, digests: 0, notifications: 0, empty: 0 };
-  const [{ n: dueCount }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from users where next_digest_at <= ${ts(o.now)}`);
+  const [{ n: dueCount }] = await rows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from users where next_digest_at <= ${ts(o.now)}`,
+  );
   if (dueCount === 0) return total;
 
   const factsById = new Map<string, EventFacts>();
@@ -141,7 +144,12 @@ export async function runDigestPlanner(o: {
         sql`insert into digests (user_id, period_start, period_end, item_count, plan, created_at)
           select v.user_id, v.period_start, ${ts(o.now)}, v.item_count, v.plan, ${ts(o.queueAt)}
           from ${jsonRecords(
-            due.map((u, i) => ({ user_id: u.id, period_start: u.period_start.toISOString(), item_count: plans[i].watchlist.length, plan: plans[i] })),
+            due.map((u, i) => ({
+              user_id: u.id,
+              period_start: u.period_start.toISOString(),
+              item_count: plans[i].watchlist.length,
+              plan: plans[i],
+            })),
             "v(user_id text, period_start timestamptz, item_count int, plan jsonb)",
           )}
           on conflict (user_id, period_start) do nothing
@@ -178,7 +186,12 @@ export async function runDigestPlanner(o: {
         )}
         where u.id = v.id`);
 
-      return { users: due.length, digests: created.length, notifications: queued, empty: created.filter((d) => d.item_count === 0).length };
+      return {
+        users: due.length,
+        digests: created.length,
+        notifications: queued,
+        empty: created.filter((d) => d.item_count === 0).length,
+      };
     });
     if (!done) break;
     total.users += done.users;

@@ -13,7 +13,7 @@ const WHAT: Record<"alerts" | "digests" | "all", string> = {
 };
 const channelOf = (scope: UnsubscribeScope) => (scope.startsWith("channel:") ? scope.slice("channel:".length) : null);
 const describe = (scope: UnsubscribeScope) =>
-  channelOf(scope) ? "clausewatch email at this address" : WHAT[scope as keyof typeof WHAT] ?? WHAT.alerts;
+  channelOf(scope) ? "clausewatch email at this address" : (WHAT[scope as keyof typeof WHAT] ?? WHAT.alerts);
 
 const badToken = page(
   "This link is not valid",
