@@ -9,8 +9,11 @@
  *   npm run bench:digest -- --db postgres          # BENCH_DATABASE_URL or …/clausewatch_bench2 (schema rebuilt)
  *   npm run bench:digest -- --db postgres --users 10000
  *
+ * By default the dispatcher runs alongside the planner, as in the service (`--sequential`: after it).
  * The npm script sets NODE_ENV=production: React renders about twice as fast as in development.
- * Peak RSS is sampled every 50 ms over the measured pipeline (seeding excluded).
+ * Peak RSS is sampled every 50 ms over the measured pipeline (seeding excluded); with default V8
+ * flags on a large machine the heap grows lazily, so most of the peak is garbage: compare
+ * `NODE_OPTIONS=--max-old-space-size=128 npm run bench:digest -- --db postgres` (a container's cap).
  */
 import { parseArgs } from "node:util";
 import { render } from "@react-email/render";

@@ -36,11 +36,14 @@ const { values: args } = parseArgs({
     db: { type: "string", default: "pglite" },
     events: { type: "string", default: "500" },
     warmup: { type: "string", default: "20" },
+    /** the dispatcher's pipeline depth (default: the service's) */
+    depth: { type: "string" },
   },
 });
 const DB = dbKind(args.db);
 const EVENTS = intArg("events", args.events, 10);
 const WARMUP = intArg("warmup", args.warmup, 0);
+const DEPTH = args.depth === undefined ? undefined : intArg("depth", args.depth);
 /** per event: a webhook that has not arrived by then fails the bench instead of hanging it */
 const ARRIVAL_TIMEOUT_MS = 10_000;
 
@@ -101,6 +104,7 @@ async function main() {
     log,
     metrics,
     publicUrl: "http://bench.invalid",
+    pipelineDepth: DEPTH,
   });
   const onQueued = () => {
     dispatcher.wake();

@@ -6,7 +6,7 @@ import type { Keys } from "../lib/crypto";
 import type { Logger } from "../lib/log";
 import { type Composed, compose } from "./compose";
 import type { Metrics } from "./metrics";
-import { type Claimed, claimDue, complete, holdQuietAlerts, type Outcome } from "./outbox";
+import { type Claimed, claimDue, complete, type Outcome } from "./outbox";
 import { nextRetryDelay } from "./retry";
 import type { Channels, OutboundMessage, SendResult } from "./types";
 
@@ -143,13 +143,16 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     at: Date;
   }
 
-  /** Claims and composes one batch; null when nothing is due. */
-  async function claimBatch(): Promise<Batch | null> {
+  /**
+   * Claims and composes one batch (null when nothing was claimed); `considered` counts the due
+   * rows it looked at, claimed or held for quiet hours, so a batch of holds does not read as a drained queue.
+   */
+  async function claimBatch(): Promise<{ batch: Batch | null; considered: number }> {
     const now = o.clock.now();
-    await holdQuietAlerts(db, now);
-    const claimed = await claimDue(db, now, batchSize, leaseMs);
-    if (claimed.length === 0) return null;
-    return { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now), at: now };
+    const { claimed, held } = await claimDue(db, now, batchSize, leaseMs);
+    const considered = claimed.length + held;
+    if (claimed.length === 0) return { batch: null, considered };
+    return { batch: { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now), at: now }, considered };
   }
 
   /**
@@ -196,7 +199,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   }
 
   async function runOnce(): Promise<number> {
-    const batch = await claimBatch();
+    const { batch } = await claimBatch();
     if (!batch) return 0;
     await deliverBatch(batch.composed);
     return batch.claimed.length;
@@ -219,9 +222,9 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       }
       let n = 0;
       try {
-        const batch = await claimBatch();
+        const { batch, considered } = await claimBatch();
+        n = considered;
         if (batch) {
-          n = batch.claimed.length;
           // A batch waiting its turn has its lease running: past a quarter of it, let it go rather
           // than risk sending rows another claim could take (the sends of the batch before it are stuck).
           const p: Promise<void> = previous
