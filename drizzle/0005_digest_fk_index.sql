@@ -1,0 +1,1 @@
+CREATE INDEX "notifications_digest_idx" ON "notifications" USING btree ("digest_id") WHERE "notifications"."digest_id" is not null;
