@@ -1,12 +1,13 @@
 import { Button, Link, Text } from "@react-email/components";
 import { formatDate, VERIFY_SUBJECT } from "../src/delivery/render/format";
 import type { VerifyEmailNotice } from "../src/delivery/types";
-import { type EmailLinks, Layout } from "./components/Layout";
+import { type FooterLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
 import { color, s } from "./components/theme";
 
 export interface VerifyEmailProps extends Omit<VerifyEmailNotice, "notice"> {
-  links: EmailLinks;
+  /** only its own unsubscribe link: the recipient is not (yet) the account's, so no manage link */
+  links: Pick<FooterLinks, "unsubscribe">;
   timeZone?: string;
 }
 
@@ -55,7 +56,7 @@ VerifyEmail.PreviewProps = {
   address: "team-legal@example.com",
   verify_url: "https://clausewatch.example/verify-email/eyJwIjoidmVyaWZ5LWVtYWlsIn0.c2lnbmF0dXJl",
   expires_at: "2026-05-22T09:00:00.000Z",
-  links: previewLinks,
+  links: { unsubscribe: previewLinks.unsubscribe },
   timeZone: "Europe/London",
 } satisfies VerifyEmailProps;
 

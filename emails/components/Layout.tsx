@@ -4,6 +4,8 @@ import type { ChangeSummary } from "../../src/delivery/types";
 import { s } from "./theme";
 
 export type EmailLinks = ChangeSummary["links"];
+/** A confirmation email to an unconfirmed address carries no manage link (no way into the account). */
+export type FooterLinks = Pick<EmailLinks, "unsubscribe"> & Partial<Pick<EmailLinks, "manage">>;
 
 export interface LayoutProps {
   /** inbox preview line (clients show ~90 characters) */
@@ -11,7 +13,7 @@ export interface LayoutProps {
   heading: string;
   /** one sentence: why this person got this email */
   reason: string;
-  links: EmailLinks;
+  links: FooterLinks;
   children: ReactNode;
 }
 
@@ -37,10 +39,14 @@ export function Layout({ preview, heading, reason, links, children }: LayoutProp
           <Section>
             <Text style={s.small}>{reason}</Text>
             <Text style={s.small}>
-              <Link href={links.manage} style={s.link}>
-                Manage preferences
-              </Link>
-              {" · "}
+              {links.manage ? (
+                <>
+                  <Link href={links.manage} style={s.link}>
+                    Manage preferences
+                  </Link>
+                  {" · "}
+                </>
+              ) : null}
               <Link href={links.unsubscribe} style={s.link}>
                 Unsubscribe
               </Link>

@@ -1,5 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import { type ChannelSecret, openSecret, type VerifyNoticePayload, verifyNoticeKey } from "../db/queries/channels";
+import { optedOut } from "../db/queries/confirmations";
 import { channels, digests, events, suppressions, users } from "../db/schema";
 import type { ChannelRow } from "../db/schema/channels";
 import type { NotificationKind } from "../db/schema/notifications";
@@ -8,7 +9,7 @@ import { type Db, rows, textArray } from "../db/types";
 import type { DigestPlan } from "../digest/plan";
 import type { ChangeEvent } from "../ingest/event-schema";
 import type { Keys } from "../lib/crypto";
-import { messageLinks, scopeForKind, type UnsubscribeScope } from "../lib/links";
+import { messageLinks, scopeForKind, signInLink, type UnsubscribeScope } from "../lib/links";
 import type { Tier } from "../lib/tiers";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
 import { verifyEmailLink } from "../lib/verify-link";
@@ -34,6 +35,11 @@ function verifyAddress(payload: unknown, channelId: string): string | null {
   const p = payload as Partial<VerifyNoticePayload>;
   if (p.notice !== "verify_email" || p.key !== verifyNoticeKey(channelId) || typeof p.address !== "string") return null;
   return p.address;
+}
+
+/** A sign-in notice queued by services/sign-in.ts. */
+function isSignInNotice(payload: unknown): boolean {
+  return !!payload && typeof payload === "object" && (payload as { notice?: unknown }).notice === "sign_in_link";
 }
 
 /** A notice's content as queued (jobs/trials.ts); null when the payload is not one we wrote. */
@@ -66,6 +72,7 @@ function skipReason(
   user: UserRow | undefined,
   ch: ChannelRow | undefined,
   suppressed: Map<string, string>,
+  optOuts: Set<string>,
   now: Date,
 ): string | null {
   if (!user || !ch) return "gone";
@@ -73,8 +80,16 @@ function skipReason(
   const verifying = kindOf(c) === "notice" && verifyAddress(c.payload, ch.id) !== null;
   // An unconfirmed address gets its confirmation email and nothing else; a confirmed one needs none.
   if (verifying) {
-    if (ch.status === "pending_verification") return suppressedAddress(ch, suppressed);
+    if (ch.status === "pending_verification") {
+      return optOuts.has(ch.target.toLowerCase()) ? "recipient_opted_out" : suppressedAddress(ch, suppressed);
+    }
     return ch.status === "active" ? "already_verified" : `channel_${ch.status}`;
+  }
+  // A sign-in link goes to the account's own address, whatever else is switched off there (the
+  // owner asked for it), and nowhere else.
+  if (kindOf(c) === "notice" && isSignInNotice(c.payload)) {
+    if (!isAccountAddress(ch, user)) return "not_account_address";
+    return suppressedAddress(ch, suppressed);
   }
   if (ch.status !== "active") return `channel_${ch.status}`;
   if (c.kind === "alert" && user.alertsOff) return "unsubscribed";
@@ -83,6 +98,11 @@ function skipReason(
   if (kindOf(c) === "notice" && user.alertsOff && user.digestsOff) return "unsubscribed";
   if (c.kind === "alert" && !ENTITLEMENTS[effectiveTier(user, now)].sameDayAlerts) return "tier_limit";
   return suppressedAddress(ch, suppressed);
+}
+
+/** The account's own address: the only destination a sign-in link may travel to. */
+function isAccountAddress(ch: ChannelRow, user: UserRow): boolean {
+  return ch.type === "email" && ch.isAccountEmail && ch.target.toLowerCase() === user.email.toLowerCase();
 }
 
 function suppressedAddress(ch: ChannelRow, suppressed: Map<string, string>): string | null {
@@ -146,6 +166,11 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
   const addresses = chs.filter((ch) => ch.type === "email").map((ch) => ch.target.toLowerCase());
   const sup = addresses.length ? await db.select().from(suppressions).where(inArray(suppressions.email, addresses)) : [];
   const suppressed = new Map(sup.map((s) => [s.email, s.reason]));
+  // a confirmation queued before its address opted out (through another account's email) is not sent
+  const optOuts = await optedOut(
+    db,
+    chs.filter((ch) => ch.type === "email" && ch.status === "pending_verification").map((ch) => ch.target),
+  );
 
   const digestIds = claimed.flatMap((c) => (c.kind === "digest" && c.digest_id ? [c.digest_id] : []));
   const plans = digestIds.length ? await db.select().from(digests).where(inArray(digests.id, digestIds)) : [];
@@ -178,14 +203,15 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     const events = eventsByNotification.get(c.id) ?? [];
     const plan = c.digest_id ? planById.get(c.digest_id) : undefined;
     const verifyTo = kindOf(c) === "notice" && ch ? verifyAddress(c.payload, ch.id) : null;
-    const notice = kindOf(c) === "notice" && !verifyTo ? noticeContent(c.payload) : null;
+    const signIn = kindOf(c) === "notice" && !verifyTo && isSignInNotice(c.payload);
+    const notice = kindOf(c) === "notice" && !verifyTo && !signIn ? noticeContent(c.payload) : null;
     const why =
-      skipReason(c, user, ch, suppressed, now) ??
+      skipReason(c, user, ch, suppressed, optOuts, now) ??
       (c.kind === "alert" && events.length === 0
         ? "no_events"
         : c.kind === "digest" && !plan
           ? "no_digest"
-          : kindOf(c) === "notice" && !notice && !verifyTo
+          : kindOf(c) === "notice" && !notice && !verifyTo && !signIn
             ? "no_notice"
             : null);
     if (why || !user || !ch) {
@@ -196,14 +222,18 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     // Links are derived from the notification, not the clock, so every retry renders the same bytes
     // (Resend compares a retried payload with the first under the same Idempotency-Key).
     const scope: UnsubscribeScope = verifyTo ? `channel:${ch.id}` : kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
-    const links = await messageLinks(keys, publicUrl, user.id, scope, new Date(c.created_at));
+    const issuedAt = new Date(c.created_at);
+    const links = await messageLinks(keys, publicUrl, user, scope, issuedAt, !verifyTo && isAccountAddress(ch, user));
     let content: MessageContent;
     if (c.kind === "alert")
       content = { kind: "alert", events: sortBySeverity(events.map((e) => toChangeSummary(e, tier, links))) };
     else if (c.kind === "digest" && plan) content = digestContent(plan, eventById, tier, links);
     else if (notice) content = notice;
-    else if (verifyTo) {
-      const link = await verifyEmailLink(keys, publicUrl, ch.id, new Date(c.created_at));
+    else if (signIn) {
+      const link = await signInLink(keys, publicUrl, user, issuedAt);
+      content = { kind: "notice", notice: "sign_in_link", sign_in_url: link.url, expires_at: link.expiresAt.toISOString() };
+    } else if (verifyTo) {
+      const link = await verifyEmailLink(keys, publicUrl, ch.id, issuedAt);
       content = { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
     } else content = { kind: "test" };
     const secret = ch.secretEnc ? await openSecret<ChannelSecret>(keys, ch.secretEnc) : null;

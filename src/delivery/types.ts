@@ -82,9 +82,21 @@ export interface VerifyEmailNotice {
   expires_at: string;
 }
 
+/**
+ * "Your sign-in link", asked for from a manage link or the sign-in form. Only ever sent to the
+ * account's own address (compose.ts refuses any other channel); the link is signed when composed.
+ */
+export interface SignInNotice {
+  notice: "sign_in_link";
+  /** PUBLIC_URL/preferences?token=…: starts a session */
+  sign_in_url: string;
+  expires_at: string;
+}
+
 export type TrialEndingContent = { kind: "notice" } & TrialEndingNotice;
+export type SignInContent = { kind: "notice" } & SignInNotice;
 export type VerifyEmailContent = { kind: "notice" } & VerifyEmailNotice;
-export type NoticeContent = TrialEndingContent | VerifyEmailContent;
+export type NoticeContent = TrialEndingContent | VerifyEmailContent | SignInContent;
 
 export type MessageContent = AlertContent | DigestContent | TestContent | NoticeContent;
 

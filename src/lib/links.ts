@@ -1,7 +1,10 @@
 import type { Keys } from "./crypto";
 import { signToken } from "./tokens";
 
-export const MANAGE_LINK_DAYS = 30;
+/** A sign-in link works this long (it travels only to the account address or the API caller). */
+export const SIGN_IN_LINK_DAYS = 7;
+/** Manage links sit in Slack history and webhook logs for long; all they can do is mail the owner. */
+export const MANAGE_LINK_DAYS = 365;
 /** Unsubscribe links must keep working long after the message was read. */
 export const UNSUBSCRIBE_LINK_DAYS = 365;
 
@@ -14,13 +17,46 @@ export type UnsubscribeScope = "alerts" | "digests" | "all" | `channel:${string}
 
 export const scopeForKind = (kind: "alert" | "digest" | "test"): UnsubscribeScope => (kind === "digest" ? "digests" : "alerts");
 
-/** The manage and unsubscribe links every message carries. */
-export async function messageLinks(keys: Keys, publicUrl: string, userId: string, scope: UnsubscribeScope, now: Date) {
-  const secs = Math.floor(now.getTime() / 1000);
-  const manage = await signToken(keys, { p: "preferences", s: userId, e: secs + MANAGE_LINK_DAYS * 86_400 });
-  const unsubscribe = await signToken(keys, { p: "unsubscribe", s: userId, e: secs + UNSUBSCRIBE_LINK_DAYS * 86_400, x: scope });
-  return {
-    manage: `${publicUrl}/preferences?token=${encodeURIComponent(manage)}`,
-    unsubscribe: `${publicUrl}/unsubscribe/${encodeURIComponent(unsubscribe)}`,
-  };
+const secs = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * A sign-in link: opening it starts a preference-page session. It carries the user's session
+ * epoch, so "sign out everywhere" voids it (services/sign-in.ts checks).
+ */
+export async function signInLink(keys: Keys, publicUrl: string, user: { id: string; sessionEpoch: number }, issuedAt: Date) {
+  const e = secs(issuedAt) + SIGN_IN_LINK_DAYS * 86_400;
+  const token = await signToken(keys, { p: "preferences", s: user.id, e, v: user.sessionEpoch });
+  return { url: `${publicUrl}/preferences?token=${encodeURIComponent(token)}`, expiresAt: new Date(e * 1000) };
+}
+
+/** A manage link: a page that can only email a fresh sign-in link to the account address. */
+export async function manageLink(keys: Keys, publicUrl: string, userId: string, issuedAt: Date): Promise<string> {
+  const token = await signToken(keys, { p: "manage", s: userId, e: secs(issuedAt) + MANAGE_LINK_DAYS * 86_400 });
+  return `${publicUrl}/manage/${encodeURIComponent(token)}`;
+}
+
+/**
+ * The manage and unsubscribe links a message carries. `manage` is a sign-in link only when the
+ * message goes to the account's own address; everywhere else (Slack, webhooks, other addresses)
+ * it is a manage link, which cannot open the account. Derived from `issuedAt` (the
+ * notification's creation), so a retried message renders the same bytes.
+ */
+export async function messageLinks(
+  keys: Keys,
+  publicUrl: string,
+  user: { id: string; sessionEpoch: number },
+  scope: UnsubscribeScope,
+  issuedAt: Date,
+  toAccountAddress: boolean,
+) {
+  const manage = toAccountAddress
+    ? (await signInLink(keys, publicUrl, user, issuedAt)).url
+    : await manageLink(keys, publicUrl, user.id, issuedAt);
+  const unsubscribe = await signToken(keys, {
+    p: "unsubscribe",
+    s: user.id,
+    e: secs(issuedAt) + UNSUBSCRIBE_LINK_DAYS * 86_400,
+    x: scope,
+  });
+  return { manage, unsubscribe: `${publicUrl}/unsubscribe/${encodeURIComponent(unsubscribe)}` };
 }

@@ -5,7 +5,11 @@ import { fromBase64Url, toBase64Url } from "./crypto";
  * Signed, expiring tokens for links in messages (preferences, unsubscribe, verification).
  * `purpose` is signed too, so a token minted for one use is refused for another.
  */
-export type TokenPurpose = "preferences" | "unsubscribe" | "verify-email" | "slack-state";
+/**
+ * - `preferences`: a sign-in link (starts a page session); carries `v`, the user's session epoch
+ * - `manage`: opens a page that can only email a fresh sign-in link to the account address
+ */
+export type TokenPurpose = "preferences" | "manage" | "unsubscribe" | "verify-email" | "slack-state";
 
 export interface TokenClaims {
   p: TokenPurpose;
@@ -15,6 +19,8 @@ export interface TokenClaims {
   e: number;
   /** purpose-specific scope, e.g. which messages an unsubscribe stops */
   x?: string;
+  /** sign-in links: the user's session epoch when issued ("sign out everywhere" bumps it) */
+  v?: number;
 }
 
 export async function signToken(keys: Keys, claims: TokenClaims): Promise<string> {

@@ -1,14 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { updatePreferences } from "../db/queries/preferences";
 import { rotateApiKey } from "../db/queries/users";
-import { signToken } from "../lib/tokens";
+import { signInLink } from "../lib/links";
+import { revokeAllSessions } from "../services/sign-in";
 import { requireUser } from "./auth";
 import { bearer, createRouter, errors, json, jsonBody } from "./common";
 import { AlertPrefs, DigestPrefs, timezone, UserSchema } from "./schemas";
 import { userJson } from "./serialize";
-
-/** A login link from the API is short-lived; links inside emails last longer (30 days). */
-const PREFERENCES_LINK_TTL_S = 60 * 60;
 
 const PatchMeBody = z.object({ timezone, digest: DigestPrefs, alerts: AlertPrefs }).partial().strict().openapi("PatchMe");
 
@@ -47,10 +45,22 @@ const preferencesLink = createRoute({
   method: "post",
   path: "/v1/me/preferences-link",
   tags: ["self-service"],
-  summary: "A short-lived login link to the preference page",
+  summary: "A sign-in link to the preference page (valid 7 days; opening it starts a session)",
+  description:
+    "The link signs its holder in to this account: it is for the caller, who holds the API key anyway. `POST /v1/me/sessions/revoke` voids it.",
   security: bearer,
   middleware: [requireUser],
   responses: { 200: json(z.object({ url: z.string(), expires_at: z.string() }), "The link"), 401: errors[401] },
+});
+
+const revokeSessions = createRoute({
+  method: "post",
+  path: "/v1/me/sessions/revoke",
+  tags: ["self-service"],
+  summary: "Sign out everywhere: ends every preference-page session and voids every sign-in link issued before",
+  security: bearer,
+  middleware: [requireUser],
+  responses: { 204: { description: "Every session ended" }, 401: errors[401] },
 });
 
 export const meRoutes = createRouter()
@@ -68,13 +78,11 @@ export const meRoutes = createRouter()
   })
   .openapi(preferencesLink, async (c) => {
     const { keys, clock, config } = c.get("deps");
-    const exp = Math.floor(clock.now().getTime() / 1000) + PREFERENCES_LINK_TTL_S;
-    const token = await signToken(keys, { p: "preferences", s: c.get("user").id, e: exp });
-    return c.json(
-      {
-        url: `${config.publicUrl}/preferences?token=${encodeURIComponent(token)}`,
-        expires_at: new Date(exp * 1000).toISOString(),
-      },
-      200,
-    );
+    const link = await signInLink(keys, config.publicUrl, c.get("user"), clock.now());
+    return c.json({ url: link.url, expires_at: link.expiresAt.toISOString() }, 200);
+  })
+  .openapi(revokeSessions, async (c) => {
+    const { database, clock } = c.get("deps");
+    await revokeAllSessions(database.db, c.get("user").id, clock.now());
+    return c.body(null, 204);
   });

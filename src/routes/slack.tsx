@@ -15,6 +15,7 @@ import { randomToken, timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { effectiveTier } from "../lib/tiers";
 import { signToken, verifyToken } from "../lib/tokens";
+import { userFromSignInToken } from "../services/sign-in";
 import type { AppEnv } from "./common";
 import { badLinkPage } from "./preferences/index";
 import { messagePage, pageError } from "./preferences/layout";
@@ -55,12 +56,8 @@ const refused = (c: Context<AppEnv>, why: string) =>
 async function installingUser(c: Context<AppEnv>): Promise<UserRow | null> {
   const { keys, clock, database } = c.get("deps");
   const token = c.req.query("token");
-  if (token !== undefined) {
-    const claims = await verifyToken(keys, "preferences", token, clock.now());
-    return claims ? ((await getUser(database.db, claims.s)) ?? null) : null;
-  }
-  const session = await readSession(c);
-  return session ? ((await getUser(database.db, session.userId)) ?? null) : null;
+  if (token !== undefined) return userFromSignInToken(database.db, keys, token, clock.now());
+  return (await readSession(c))?.user ?? null;
 }
 
 function tierLimitPage(c: Context<AppEnv>, user: UserRow, message: string) {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
+import { optOutOfConfirmations } from "../db/queries/confirmations";
 import { channels, users } from "../db/schema";
 import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
@@ -69,10 +70,15 @@ unsubscribeRoutes
     if (channelId) {
       // Only this address's channel stops; the account owner's other messages are not the
       // recipient's to switch off.
-      await database.db
-        .update(channels)
-        .set({ status: "disabled", statusReason: "unsubscribed", updatedAt: now })
-        .where(and(eq(channels.id, channelId), eq(channels.userId, claims.s)));
+      await database.db.transaction(async (tx) => {
+        const [ch] = await tx
+          .update(channels)
+          .set({ status: "disabled", statusReason: "unsubscribed", updatedAt: now })
+          .where(and(eq(channels.id, channelId), eq(channels.userId, claims.s)))
+          .returning({ target: channels.target, type: channels.type });
+        // and no account may send this address another confirmation email
+        if (ch?.type === "email") await optOutOfConfirmations(tx, ch.target, now);
+      });
       return c.html(page("Unsubscribed", `<p>This address will no longer receive clausewatch email.</p>`), 200);
     }
     const set =

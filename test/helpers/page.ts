@@ -34,13 +34,26 @@ export class PageClient {
     return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
   }
 
-  async get(path: string) {
-    const res = await this.ctx.app.request(path, { headers: this.cookieHeader() });
-    this.remember(res);
+  /**
+   * GETs a page and, like a browser, follows redirects to this service (a sign-in link answers
+   * 303 to /preferences). `setCookies` has every Set-Cookie line along the way, `redirects` each hop.
+   */
+  async get(path: string, opts: { follow?: boolean } = {}) {
+    const setCookies: string[] = [];
+    const redirects: { status: number; location: string }[] = [];
+    let res = await this.ctx.app.request(path, { headers: this.cookieHeader() });
+    for (let hop = 0; ; hop++) {
+      this.remember(res);
+      setCookies.push(...res.headers.getSetCookie());
+      const location = res.headers.get("location");
+      if (opts.follow === false || hop >= 5 || res.status < 300 || res.status >= 400 || !location?.startsWith("/")) break;
+      redirects.push({ status: res.status, location });
+      res = await this.ctx.app.request(location, { headers: this.cookieHeader() });
+    }
     const html = await res.text();
     const token = html.match(/name="csrf" value="([^"]+)"/)?.[1];
     if (token) this.csrf = token;
-    return { status: res.status, html, headers: res.headers };
+    return { status: res.status, html, headers: res.headers, setCookies, redirects };
   }
 
   /** Posts a form; `csrf` defaults to the token of the last page (pass `csrf: null` to leave it out). */
@@ -59,7 +72,7 @@ export class PageClient {
   }
 }
 
-/** The login link the API mints, as a path (`/preferences?token=…`). */
+/** The sign-in link the API mints, as a path (`/preferences?token=…`). */
 export async function preferencesLink(ctx: TestContext, user: TestUser): Promise<string> {
   const res = await call(ctx, "POST", "/v1/me/preferences-link", { token: user.key });
   if (res.status !== 200) throw new Error(`preferences-link: ${res.status}`);

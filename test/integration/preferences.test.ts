@@ -19,56 +19,66 @@ const channelsOf = async (key: string) => (await call(ctx, "GET", "/v1/channels"
 const me = async (key: string) => (await call(ctx, "GET", "/v1/me", { token: key })).json;
 
 describe("signing in with a link", () => {
-  it("a valid link shows the page and sets an HttpOnly, SameSite=Lax session cookie", async () => {
+  it("a valid link sets an HttpOnly, SameSite=Lax session cookie and answers 303 to /preferences (the token leaves the address bar)", async () => {
     const u = await createUser(ctx, { tier: "watcher" });
     const page = new PageClient(ctx);
-    const res = await page.get(await preferencesLink(ctx, u));
+    const first = await page.get(await preferencesLink(ctx, u), { follow: false });
+    expect(first.status).toBe(303);
+    expect(first.headers.get("location")).toBe("/preferences");
+    const cookie = first.setCookies.find((l) => l.startsWith("cw_prefs="));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    const res = await page.get("/preferences");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(textOf(res.html)).toContain(`Signed in as ${u.email}`);
-    const cookie = res.headers.getSetCookie().find((l) => l.startsWith("cw_prefs="));
-    expect(cookie).toMatch(/HttpOnly/i);
-    expect(cookie).toMatch(/SameSite=Lax/i);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("referrer-policy")).toBe("same-origin");
-    // later visits need no token: the cookie carries the session
-    expect((await page.get("/preferences")).status).toBe(200);
   });
 
-  it("the link inside emails (30 days) works; tampered, expired, wrong-purpose or missing links get a 400 page", async () => {
+  it("the sign-in link of an email to the account address (7 days) works; tampered, expired, wrong-purpose, epoch-less or missing links get a 400 page", async () => {
     const u = await createUser(ctx);
     const now = ctx.clock.now();
-    const fromEmail = new URL((await messageLinks(ctx.deps.keys, "http://x", u.id, "alerts", now)).manage);
+    const user = { id: u.id, sessionEpoch: 0 };
+    const fromEmail = new URL((await messageLinks(ctx.deps.keys, "http://x", user, "alerts", now, true)).manage);
+    expect(fromEmail.pathname).toBe("/preferences");
     const ok = await new PageClient(ctx).get(`${fromEmail.pathname}${fromEmail.search}`);
     expect(ok.status).toBe(200);
+    expect(ok.redirects).toEqual([{ status: 303, location: "/preferences" }]);
 
     const token = fromEmail.searchParams.get("token") ?? "";
     const [body, sig] = token.split(".");
     const tampered = `${body.slice(0, -2)}${body.endsWith("A") ? "B" : "A"}${body.slice(-1)}.${sig}`;
-    const expired = await signToken(ctx.deps.keys, { p: "preferences", s: u.id, e: Math.floor(now.getTime() / 1000) - 1 });
-    const unsubscribe = await signToken(ctx.deps.keys, { p: "unsubscribe", s: u.id, e: Math.floor(now.getTime() / 1000) + 60 });
-    for (const bad of [tampered, expired, unsubscribe, "nonsense"]) {
+    const secs = Math.floor(now.getTime() / 1000);
+    const expired = await signToken(ctx.deps.keys, { p: "preferences", s: u.id, e: secs - 1, v: 0 });
+    const unsubscribe = await signToken(ctx.deps.keys, { p: "unsubscribe", s: u.id, e: secs + 60 });
+    const manage = await signToken(ctx.deps.keys, { p: "manage", s: u.id, e: secs + 60 });
+    // the 30-day links of earlier versions carried no epoch and went to Slack and webhooks too
+    const legacy = await signToken(ctx.deps.keys, { p: "preferences", s: u.id, e: secs + 60 });
+    for (const bad of [tampered, expired, unsubscribe, manage, legacy, "nonsense"]) {
       const res = await new PageClient(ctx).get(`/preferences?token=${encodeURIComponent(bad)}`);
       expect(res.status).toBe(400);
       expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-      expect(textOf(res.html)).toContain("damaged or has expired");
-      expect(textOf(res.html)).toContain("POST /v1/me/preferences-link");
-      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(textOf(res.html)).toContain("damaged, has expired");
+      expect(textOf(res.html)).toContain("have a new sign-in link emailed to you");
+      expect(res.setCookies).toEqual([]);
     }
     const none = await new PageClient(ctx).get("/preferences");
     expect(none.status).toBe(400);
     expect(textOf(none.html)).toContain("Manage preferences");
   });
 
-  it("a link expires after 30 days: the email's link works on day 29 and not on day 31", async () => {
+  it("a sign-in link expires after 7 days: the email's link works on day 6 and not on day 8", async () => {
     const u = await createUser(ctx);
     const issued = ctx.clock.now();
-    const link = new URL((await messageLinks(ctx.deps.keys, "http://x", u.id, "digests", issued)).manage);
+    const link = new URL(
+      (await messageLinks(ctx.deps.keys, "http://x", { id: u.id, sessionEpoch: 0 }, "digests", issued, true)).manage,
+    );
     const path = `${link.pathname}${link.search}`;
     try {
-      ctx.clock.set(new Date(issued.getTime() + 29 * 86_400_000));
+      ctx.clock.set(new Date(issued.getTime() + 6 * 86_400_000));
       expect((await new PageClient(ctx).get(path)).status).toBe(200);
-      ctx.clock.set(new Date(issued.getTime() + 31 * 86_400_000));
+      ctx.clock.set(new Date(issued.getTime() + 8 * 86_400_000));
       expect((await new PageClient(ctx).get(path)).status).toBe(400);
     } finally {
       ctx.clock.set(issued);
@@ -79,10 +89,7 @@ describe("signing in with a link", () => {
     const u = await createUser(ctx);
     const page = await signIn(ctx, u);
     const value = page.cookies.get("cw_prefs") ?? "";
-    page.cookies.set(
-      "cw_prefs",
-      value.replace(/^usr_[0-9a-f]/, (m) => `${m.slice(0, -1)}${m.endsWith("0") ? "1" : "0"}`),
-    );
+    page.cookies.set("cw_prefs", `${value.slice(0, 5)}${value[5] === "A" ? "B" : "A"}${value.slice(6)}`);
     expect((await page.get("/preferences")).status).toBe(400);
   });
 });

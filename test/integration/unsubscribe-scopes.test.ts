@@ -27,7 +27,9 @@ const flags = async (u: TestUser) => {
 
 /** The unsubscribe link a message of this scope carries, as a path. */
 const linkFor = async (u: TestUser, scope: UnsubscribeScope) =>
-  new URL((await messageLinks(ctx.deps.keys, "http://x", u.id, scope, ctx.clock.now())).unsubscribe).pathname;
+  new URL(
+    (await messageLinks(ctx.deps.keys, "http://x", { id: u.id, sessionEpoch: 0 }, scope, ctx.clock.now(), true)).unsubscribe,
+  ).pathname;
 
 /** RFC 8058 one-click: a mail client's POST, with no cookie and whatever Origin it has. */
 const oneClick = (path: string, headers: Record<string, string> = {}) =>

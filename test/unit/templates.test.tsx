@@ -3,6 +3,7 @@ import type { ReactElement } from "react";
 import { describe, expect, it } from "vitest";
 import AlertEmail from "../../emails/AlertEmail";
 import { previewLinks } from "../../emails/components/preview-data";
+import SignInLink from "../../emails/SignInLink";
 import TestEmail from "../../emails/TestEmail";
 import TrialEnding from "../../emails/TrialEnding";
 import VerifyEmail from "../../emails/VerifyEmail";
@@ -14,7 +15,8 @@ import { digestContent, links, manyEvents, summariesOf } from "../helpers/messag
 /** The text part as the email renderer makes it (headings keep their case). */
 const plainText = (el: ReactElement) => render(el, { plainText: true, htmlToTextOptions: TEXT_OPTIONS });
 
-const cases: { name: string; element: ReactElement; html: string[]; text: string[] }[] = [
+/** `manage: false`: the email goes to an address that is not the account's, so it has no manage link. */
+const cases: { name: string; element: ReactElement; html: string[]; text: string[]; manage?: false }[] = [
   {
     name: "AlertEmail",
     element: <AlertEmail {...AlertEmail.PreviewProps} />,
@@ -44,6 +46,13 @@ const cases: { name: string; element: ReactElement; html: string[]; text: string
     element: <VerifyEmail {...VerifyEmail.PreviewProps} />,
     html: ["Confirm this address", VerifyEmail.PreviewProps.verify_url],
     text: ["team-legal@example.com", VerifyEmail.PreviewProps.verify_url],
+    manage: false,
+  },
+  {
+    name: "SignInLink",
+    element: <SignInLink {...SignInLink.PreviewProps} />,
+    html: ["Open my preferences", "Your clausewatch sign-in link"],
+    text: ["Do not forward it", SignInLink.PreviewProps.sign_in_url],
   },
 ];
 
@@ -57,12 +66,18 @@ describe("every template renders with its PreviewProps", () => {
       for (const s of c.html) expect(html).toContain(s);
       for (const s of c.text) expect(text).toContain(s);
       // footer: both links, in both parts
-      expect(html).toContain(`href="${previewLinks.manage}"`);
       expect(html).toContain(`href="${previewLinks.unsubscribe}"`);
-      expect(text).toContain(previewLinks.manage);
       expect(text).toContain(previewLinks.unsubscribe);
-      expect(text).toMatch(/Manage preferences/);
       expect(text).toMatch(/Unsubscribe/);
+      if (c.manage === false) {
+        // a confirmation email to an unconfirmed address: its confirm link and its own unsubscribe link only
+        expect(html).not.toContain(previewLinks.manage);
+        expect(text).not.toMatch(/Manage preferences/);
+      } else {
+        expect(html).toContain(`href="${previewLinks.manage}"`);
+        expect(text).toContain(previewLinks.manage);
+        expect(text).toMatch(/Manage preferences/);
+      }
       // nothing fetched from elsewhere: no images, stylesheets or web fonts
       expect(html).not.toMatch(/<img|<link|@import|@font-face|url\(/i);
     });

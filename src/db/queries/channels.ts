@@ -11,6 +11,7 @@ import type { ChannelRow } from "../schema/channels";
 import type { NotificationRow } from "../schema/notifications";
 import type { UserRow } from "../schema/users";
 import type { Db } from "../types";
+import { reserveConfirmation } from "./confirmations";
 import { channelLimitMessage, countedChannels, lockUser } from "./limits";
 
 /** What is encrypted per channel type; never returned after creation. */
@@ -122,17 +123,23 @@ export async function createChannel(
         const { address } = fields(EmailFields, body);
         // Any address but the account's own waits for its confirmation link (double opt-in).
         const own = address.toLowerCase() === user.email.toLowerCase();
+        // The fingerprint check first, so an identical channel is a 409 and reserves no email.
+        const fingerprint = await channelFingerprint("email", address.toLowerCase());
+        if (!own) await assertNoSuchChannel(tx, user.id, fingerprint);
+        // capped per address across every account (429), and never again once its owner opted out
+        const verdict = own ? "send" : await reserveConfirmation(tx, address, now);
         const [row] = await tx
           .insert(channels)
           .values({
             ...base,
             target: address,
-            fingerprint: await channelFingerprint("email", address.toLowerCase()),
-            status: own ? "active" : "pending_verification",
+            fingerprint,
+            status: own ? "active" : verdict === "opted_out" ? "disabled" : "pending_verification",
+            statusReason: verdict === "opted_out" ? "recipient_opted_out" : null,
             verifiedAt: own ? now : null,
           })
           .returning();
-        if (!own) {
+        if (!own && verdict === "send") {
           const payload: VerifyNoticePayload = { key: verifyNoticeKey(row.id), notice: "verify_email", address };
           await tx.insert(notifications).values({
             userId: user.id,
@@ -144,7 +151,7 @@ export async function createChannel(
             updatedAt: now,
           });
         }
-        return { row, verificationQueued: !own };
+        return { row, verificationQueued: !own && verdict === "send" };
       }
       if (type === "slack") {
         const f = fields(SlackFields, body);
@@ -182,6 +189,15 @@ export async function createChannel(
     if (isUniqueViolation(e, "channels_user_fingerprint_key")) throw new ApiError("conflict", "an identical channel exists");
     throw e;
   }
+}
+
+async function assertNoSuchChannel(tx: Db, userId: string, fingerprint: string): Promise<void> {
+  const [dup] = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.userId, userId), eq(channels.fingerprint, fingerprint), isNull(channels.deletedAt)))
+    .limit(1);
+  if (dup) throw new ApiError("conflict", "an identical channel exists");
 }
 
 /** The user's channel (deleted ones left out), or 404 — also for another user's id. */
@@ -223,6 +239,10 @@ export async function setChannelEnabled(db: Db, userId: string, id: string, enab
       return r;
     }
     if (enabled && !counted) {
+      // the recipient said no (a confirmation email's unsubscribe link): only they can undo that
+      if (!ch.verifiedAt && (ch.statusReason === "recipient_opted_out" || ch.statusReason === "unsubscribed")) {
+        throw new ApiError("conflict", "the recipient of this address unsubscribed from clausewatch; it cannot be turned on");
+      }
       const tier = effectiveTier(user, now);
       const e = ENTITLEMENTS[tier];
       const typeOk = ch.isAccountEmail || e.channelTypes.includes(ch.type);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, smallint, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, smallint, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { idColumn, ts } from "./columns";
 
 export const users = pgTable(
@@ -33,6 +33,11 @@ export const users = pgTable(
     nextDigestAt: ts("next_digest_at"),
     /** the open digest period starts here (sign-up, then the end of the previous digest) */
     digestPeriodStart: ts("digest_period_start"),
+    /**
+     * Sign-in links carry the epoch they were issued under; "sign out everywhere" bumps it, which
+     * voids every link issued before (the links are stateless, so this is what revokes them).
+     */
+    sessionEpoch: integer("session_epoch").notNull().default(0),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },

@@ -1,6 +1,7 @@
 import { render, toPlainText } from "@react-email/render";
 import { createElement, type ReactElement } from "react";
 import { AlertEmail } from "../../../emails/AlertEmail";
+import { SignInLink } from "../../../emails/SignInLink";
 import { TestEmail } from "../../../emails/TestEmail";
 import { TrialEnding } from "../../../emails/TrialEnding";
 import { VerifyEmail } from "../../../emails/VerifyEmail";
@@ -61,7 +62,11 @@ export function emailElement(msg: OutboundMessage): ReactElement {
     case "notice": {
       if (content.notice === "verify_email") {
         const { kind: _kind, notice: _notice, ...verify } = content;
-        return createElement(VerifyEmail, { ...verify, links, timeZone });
+        // a confirmation goes to an address not yet confirmed: its own unsubscribe link, no way into the account
+        return createElement(VerifyEmail, { ...verify, links: { unsubscribe: links.unsubscribe }, timeZone });
+      }
+      if (content.notice === "sign_in_link") {
+        return createElement(SignInLink, { sign_in_url: content.sign_in_url, expires_at: content.expires_at, links, timeZone });
       }
       const { kind: _kind, notice: _notice, ...notice } = content;
       return createElement(TrialEnding, { ...notice, links, timeZone });

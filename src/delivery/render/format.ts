@@ -65,6 +65,7 @@ export const DIGEST_ITEM_LIMIT = 50;
 export const HIGHLIGHT_LIMIT = 5;
 export const TEST_SUBJECT = "clausewatch test message";
 export const VERIFY_SUBJECT = "Confirm your email address for clausewatch";
+export const SIGN_IN_SUBJECT = "Your clausewatch sign-in link";
 
 /** "5 changes across 2 platforms this week" */
 export const coverageLine = (c: { events: number; platforms: number }): string =>
@@ -101,7 +102,12 @@ export function subjectFor(content: MessageContent): string {
       subject = TEST_SUBJECT;
       break;
     case "notice":
-      subject = content.notice === "verify_email" ? VERIFY_SUBJECT : trialEndingSubject(content);
+      subject =
+        content.notice === "verify_email"
+          ? VERIFY_SUBJECT
+          : content.notice === "sign_in_link"
+            ? SIGN_IN_SUBJECT
+            : trialEndingSubject(content);
       break;
   }
   return clip(subject, 250);

@@ -8,10 +8,11 @@ import type { UserRow } from "../../db/schema/users";
 import { slug } from "../../ingest/event-schema";
 import { ApiError } from "../../lib/errors";
 import { SEVERITIES } from "../../lib/tiers";
+import { revokeAllSessions } from "../../services/sign-in";
 import { type AppEnv, describeIssues } from "../common";
 import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../schemas";
 import { messagePage } from "./layout";
-import { endSession } from "./session";
+import { clearSessionCookie, endSession, type PageSession } from "./session";
 
 /**
  * What each form on the preference page does. Every rule lives in db/queries (the same code
@@ -45,6 +46,7 @@ export type ActionResult =
 export interface ActionInput {
   c: Context<AppEnv>;
   user: UserRow;
+  session: PageSession;
   /** a form field, trimmed; undefined when missing or empty */
   field(name: string): string | undefined;
 }
@@ -183,12 +185,30 @@ export const ACTIONS = {
     return { done: "unsubscribed", anchor: "messages" };
   },
   "sign-out": async (i) => {
-    endSession(i.c);
+    await endSession(i.c, i.session);
     return {
       page: messagePage(
         i.c,
         "Signed out",
-        <p>You are signed out of the preference page. Open it again from the link in any clausewatch email.</p>,
+        <p>
+          You are signed out of the preference page. Open it again from the link in a clausewatch email to your account address,
+          or <a href="/signin">have a sign-in link emailed to you</a>.
+        </p>,
+      ),
+    };
+  },
+  "sign-out-everywhere": async (i) => {
+    const { database, clock } = i.c.get("deps");
+    await revokeAllSessions(database.db, i.user.id, clock.now());
+    clearSessionCookie(i.c);
+    return {
+      page: messagePage(
+        i.c,
+        "Signed out everywhere",
+        <p>
+          Every session of your account has ended, on every device, and every sign-in link sent before now no longer works. To
+          come back, <a href="/signin">have a new sign-in link emailed to you</a>.
+        </p>,
       ),
     };
   },
@@ -208,5 +228,6 @@ export const ACTION_SUMMARY: Record<ActionName, string> = {
   alerts: "Page form: alert window and quiet hours",
   messages: "Page form: which messages to receive (alerts, digests)",
   unsubscribe: "Page form: unsubscribe from everything",
-  "sign-out": "Page form: end the page session",
+  "sign-out": "Page form: end this session (on the server too)",
+  "sign-out-everywhere": "Page form: end every session of the account and void every sign-in link issued before",
 };

@@ -4,7 +4,6 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { asc, ilike, inArray, or } from "drizzle-orm";
 import type { Context } from "hono";
 import { listChannels } from "../../db/queries/channels";
-import { getUser } from "../../db/queries/users";
 import { listWatches } from "../../db/queries/watches";
 import { documents, platforms } from "../../db/schema";
 import type { UserRow } from "../../db/schema/users";
@@ -12,7 +11,7 @@ import type { Db } from "../../db/types";
 import { ApiError } from "../../lib/errors";
 import { effectiveTier } from "../../lib/tiers";
 import { isValidTimeZone } from "../../lib/time";
-import { signToken, verifyToken } from "../../lib/tokens";
+import { SIGN_IN_LINK_DAYS, userFromSignInToken } from "../../services/sign-in";
 import type { AppEnv } from "../common";
 import { ACTION_SUMMARY, ACTIONS, type Action, type ActionName, FLASH, type FlashKey } from "./actions";
 import { htmlPage, messagePage, newNonce, type PageStatus, pageError } from "./layout";
@@ -22,14 +21,12 @@ import { type CatalogEntry, PreferencesPage } from "./view";
 
 /** The IANA zones the API accepts, for the time zone select. */
 const ZONES = [...new Set(["UTC", ...Intl.supportedValuesOf("timeZone")])].filter(isValidTimeZone);
-/** The "Add to Slack" link on the page is a fresh, short-lived login link of its own. */
-const SLACK_LINK_TTL_S = 15 * 60;
 const CATALOG_PAGE = 25;
 
 const howToGetALink = (
   <p>
-    Open the <strong>Manage preferences</strong> link at the bottom of any recent clausewatch email, or ask the API for a new one:{" "}
-    <code>POST /v1/me/preferences-link</code> with your API key.
+    Open the <strong>Manage preferences</strong> link at the bottom of a recent clausewatch email, or{" "}
+    <a href="/signin">have a new sign-in link emailed to you</a>.
   </p>
 );
 
@@ -76,7 +73,7 @@ export interface PageExtras {
 
 /** Renders the page for a signed-in user, from the database as it is now. */
 export async function renderPreferences(c: Context<AppEnv>, user: UserRow, session: PageSession, extras: PageExtras = {}) {
-  const { database, clock, keys, config } = c.get("deps");
+  const { database, clock, config } = c.get("deps");
   const now = clock.now();
   const q = (c.req.query("q") ?? "").trim().slice(0, 100);
   const [watches, channels, entries] = await Promise.all([
@@ -84,11 +81,8 @@ export async function renderPreferences(c: Context<AppEnv>, user: UserRow, sessi
     listChannels(database.db, user.id),
     catalog(database.db, q),
   ]);
-  let slackInstallUrl: string | null = null;
-  if (config.slack) {
-    const token = await signToken(keys, { p: "preferences", s: user.id, e: Math.floor(now.getTime() / 1000) + SLACK_LINK_TTL_S });
-    slackInstallUrl = `/slack/install?token=${encodeURIComponent(token)}`;
-  }
+  // "Add to Slack" starts from this page's session cookie: no token in the link
+  const slackInstallUrl = config.slack ? "/slack/install" : null;
   const nonce = newNonce();
   const model = {
     user,
@@ -113,21 +107,25 @@ export const preferencesRoutes = new OpenAPIHono<AppEnv>();
 preferencesRoutes.get("/preferences", async (c) => {
   const { keys, clock, database } = c.get("deps");
   const token = c.req.query("token");
-  let session: PageSession | null;
   if (token !== undefined) {
-    const claims = await verifyToken(keys, "preferences", token, clock.now());
-    if (!claims) return badLinkPage(c, "This preferences link is damaged or has expired (links from emails last 30 days).");
-    const user = await getUser(database.db, claims.s);
-    if (!user) return badLinkPage(c, "The account this link was made for no longer exists.");
-    session = await startSession(c, user.id);
-    return renderPreferences(c, user, session);
+    const user = await userFromSignInToken(database.db, keys, token, clock.now());
+    if (!user) {
+      return badLinkPage(
+        c,
+        `This sign-in link is damaged, has expired (links last ${SIGN_IN_LINK_DAYS} days), or was ended by "Sign out everywhere".`,
+      );
+    }
+    await startSession(c, user);
+    // the token leaves the address bar (and the history) at once; the cookie carries on
+    return c.redirect("/preferences", 303);
   }
-  session = await readSession(c);
-  if (!session) return badLinkPage(c, "Your preferences open from a personal link, and this visit has none (or it has expired).");
-  const user = await getUser(database.db, session.userId);
-  if (!user) return badLinkPage(c, "The account this link was made for no longer exists.");
+  const session = await readSession(c);
+  if (!session)
+    return badLinkPage(c, "Your preferences open from a personal sign-in link, and this visit has none (or it has expired).");
   const done = c.req.query("done");
-  return renderPreferences(c, user, session, { flash: done && Object.hasOwn(FLASH, done) ? FLASH[done as FlashKey] : undefined });
+  return renderPreferences(c, session.user, session, {
+    flash: done && Object.hasOwn(FLASH, done) ? FLASH[done as FlashKey] : undefined,
+  });
 });
 
 /** A form post: session, then CSRF, then the action; rule violations come back as the page with the error. */
@@ -156,12 +154,10 @@ async function runAction(c: Context<AppEnv>, action: Action) {
       403,
     );
   }
-  const { database } = c.get("deps");
-  const user = await getUser(database.db, session.userId);
-  if (!user) return badLinkPage(c, "The account this link was made for no longer exists.");
+  const user = session.user;
   const field = (name: string) => formString(form[name]);
   try {
-    const result = await action({ c, user, field });
+    const result = await action({ c, user, session, field });
     if ("page" in result) return result.page;
     if ("render" in result) return renderPreferences(c, user, session, result.render);
     return c.redirect(`/preferences?done=${result.done}#${result.anchor}`, 303);
@@ -184,11 +180,12 @@ preferencesRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/preferences",
   tags: ["pages"],
-  summary: "The preference page: `?token=` from an email or POST /v1/me/preferences-link starts a session (cookie)",
+  summary:
+    "The preference page. `?token=` (a sign-in link from an email to the account address or POST /v1/me/preferences-link) starts a session (cookie) and answers 303 to `/preferences`",
   request: {
     query: z.object({ token: z.string().optional(), q: z.string().optional().openapi({ description: "catalog search" }) }),
   },
-  responses: { 200: html, 400: html },
+  responses: { 200: html, 303: { description: "Signed in: the session cookie is set; on to /preferences" }, 400: html },
 });
 for (const name of Object.keys(ACTIONS) as ActionName[]) {
   preferencesRoutes.openAPIRegistry.registerPath({

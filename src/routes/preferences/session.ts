@@ -1,25 +1,29 @@
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import type { UserRow } from "../../db/schema/users";
 import type { Keys } from "../../lib/crypto";
-import { randomToken, timingSafeEqualStr } from "../../lib/crypto";
+import { timingSafeEqualStr } from "../../lib/crypto";
+import { createSession, endSession as endServerSession, SESSION_TTL_S, sessionUser } from "../../services/sign-in";
 import type { AppEnv } from "../common";
 
 /**
- * The preference page's browser session. The signed link (`?token=…`) identifies the user once;
- * from then on a cookie does, so form posts carry no token in their URL:
- * - HttpOnly, SameSite=Lax, Secure when PUBLIC_URL is https, signed (HMAC) under a key derived
- *   from SECRET_KEY, lasting SESSION_TTL_S;
- * - it holds a random nonce; each form carries `csrf` = HMAC(user, nonce), which a page on
- *   another site can neither read nor compute. Every POST checks it, and the Origin header when
- *   the browser sends one.
+ * The preference page's browser session. A sign-in link identifies the user once; from then on
+ * a cookie does, so form posts carry no token in their URL:
+ * - the cookie holds a random token; the server keeps only its hash (services/sign-in.ts), so
+ *   signing out — here or everywhere — ends the session for a copied cookie too;
+ * - HttpOnly, SameSite=Lax, Secure when PUBLIC_URL is https, and signed (HMAC) so a forged value
+ *   is refused before any database lookup;
+ * - each form carries `csrf` = HMAC(user, token), which a page on another site can neither read
+ *   nor compute. Every POST checks it, and the Origin header when the browser sends one.
  */
 export const SESSION_COOKIE = "cw_prefs";
-export const SESSION_TTL_S = 2 * 60 * 60;
 
 export interface PageSession {
-  userId: string;
+  user: UserRow;
   /** the value every form's hidden `csrf` field must carry */
   csrf: string;
+  /** the cookie's token (to end this session) */
+  token: string;
 }
 
 /*
@@ -36,35 +40,39 @@ const cookieSecret = (keys: Keys) => {
   return s;
 };
 
-const csrfFor = (keys: Keys, userId: string, nonce: string) => keys.sign(`clausewatch:csrf:${userId}:${nonce}`);
+const csrfFor = (keys: Keys, userId: string, token: string) => keys.sign(`clausewatch:csrf:${userId}:${token}`);
 
-/** Starts a session for a user whose signed link was just checked; replaces any other. */
-export async function startSession(c: Context<AppEnv>, userId: string): Promise<PageSession> {
-  const { keys, clock, config } = c.get("deps");
-  const nonce = randomToken(16);
-  const exp = Math.floor(clock.now().getTime() / 1000) + SESSION_TTL_S;
-  await setSignedCookie(c, SESSION_COOKIE, `${userId}.${nonce}.${exp}`, await cookieSecret(keys), {
+/** Starts a session for a user whose sign-in link was just checked. */
+export async function startSession(c: Context<AppEnv>, user: UserRow): Promise<PageSession> {
+  const { keys, clock, config, database } = c.get("deps");
+  const token = await createSession(database.db, user.id, clock.now());
+  await setSignedCookie(c, SESSION_COOKIE, token, await cookieSecret(keys), {
     path: "/",
     httpOnly: true,
     sameSite: "Lax",
     secure: config.publicUrl.startsWith("https:"),
     maxAge: SESSION_TTL_S,
   });
-  return { userId, csrf: await csrfFor(keys, userId, nonce) };
+  return { user, token, csrf: await csrfFor(keys, user.id, token) };
 }
 
-/** The session of this request, or null (no cookie, tampered, or expired). */
+/** The live session of this request, or null (no cookie, tampered, ended, or expired). */
 export async function readSession(c: Context<AppEnv>): Promise<PageSession | null> {
-  const { keys, clock } = c.get("deps");
-  const value = await getSignedCookie(c, await cookieSecret(keys), SESSION_COOKIE);
-  if (!value) return null;
-  const [userId, nonce, exp, extra] = value.split(".");
-  if (!userId || !nonce || !exp || extra !== undefined || !/^\d+$/.test(exp)) return null;
-  if (Number(exp) * 1000 <= clock.now().getTime()) return null;
-  return { userId, csrf: await csrfFor(keys, userId, nonce) };
+  const { keys, clock, database } = c.get("deps");
+  const token = await getSignedCookie(c, await cookieSecret(keys), SESSION_COOKIE);
+  if (!token || token.length > 100) return null;
+  const user = await sessionUser(database.db, token, clock.now());
+  if (!user) return null;
+  return { user, token, csrf: await csrfFor(keys, user.id, token) };
 }
 
-export function endSession(c: Context<AppEnv>) {
+/** Ends this session on the server and clears the cookie. */
+export async function endSession(c: Context<AppEnv>, session: PageSession): Promise<void> {
+  await endServerSession(c.get("deps").database.db, session.token);
+  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>) {
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 

@@ -58,11 +58,18 @@ export function PreferencesPage({ m }: { m: PageModel }) {
       <Schedule m={m} />
       <Alerts m={m} />
       <Messages m={m} />
-      <Post action="/preferences/sign-out" csrf={m.csrf} label="Sign out">
-        <button type="submit" class="secondary">
-          Sign out
-        </button>
-      </Post>
+      <div class="row">
+        <Post action="/preferences/sign-out" csrf={m.csrf} label="Sign out">
+          <button type="submit" class="secondary">
+            Sign out
+          </button>
+        </Post>
+        <Post action="/preferences/sign-out-everywhere" csrf={m.csrf} label="Sign out everywhere">
+          <button type="submit" class="secondary">
+            Sign out everywhere
+          </button>
+        </Post>
+      </div>
       <script nonce={m.nonce}>{raw(TZ_SCRIPT)}</script>
     </Layout>
   );
