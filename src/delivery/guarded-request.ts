@@ -3,7 +3,7 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { resolveHost } from "../lib/resolve";
-import { checkWebhookUrl, isBlockedAddress } from "./ssrf";
+import { checkWebhookUrl, isBlockedAddress, refusedAddressMessage } from "./ssrf";
 
 /** Every address a host name resolves to. */
 export type ResolveHost = (host: string) => Promise<string[]>;
@@ -50,7 +50,7 @@ export function guardedLookup(resolve: ResolveHost, allowPrivate: boolean): Look
       (addresses) => {
         if (!allowPrivate) {
           const bad = addresses.find(isBlockedAddress);
-          if (bad) return fail(new RefusedAddressError(`host ${hostname} resolves to private or reserved address ${bad}`));
+          if (bad) return fail(new RefusedAddressError(refusedAddressMessage(hostname, bad)));
         }
         const wanted = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family || 0;
         const list: LookupAddress[] = addresses

@@ -88,6 +88,42 @@ describe("renderSlack: alerts", () => {
   });
 });
 
+describe("renderSlack: the text fallback", () => {
+  // Slack parses `text` like mrkdwn: unescaped, a scraped title could ping a whole channel,
+  // mention a user or dress a link up with a label of its choosing.
+  const hostile = "<!channel> & <@U123> <https://evil.example|Your bank> <!subteam^S1>";
+  const event = {
+    ...fixtures["01-anthropic-ai-training"],
+    platform: { ...fixtures["01-anthropic-ai-training"].platform, name: "<!here> Platform & Co" },
+    document: { ...fixtures["01-anthropic-ai-training"].document, title: hostile },
+  };
+
+  it("escapes &, < and > like the blocks, so mentions and links in a title arrive inert", () => {
+    const r = renderSlack(alertMessage("professional", [event]));
+    expect(r.text).toBe(
+      "[High] &lt;!here&gt; Platform &amp; Co · &lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil.example|Your bank&gt; &lt;!subteam^S1&gt; changed",
+    );
+    expect(r.text).not.toMatch(/[<>]/);
+    expect(r.text).not.toMatch(/&(?!amp;|lt;|gt;)/);
+  });
+
+  it("the header block stays plain_text, which Slack shows as written (not escaped twice)", () => {
+    const r = renderSlack(alertMessage("professional", [event]));
+    const header = blocksOf(r)[0];
+    expect(header).toMatchObject({ type: "header", text: { type: "plain_text" } });
+    expect(header.text?.text).toContain("<!channel> & <@U123>");
+  });
+
+  it("escapes a title in a several-event alert's blocks and a digest's fallback as well", () => {
+    const two = renderSlack(alertMessage("professional", [event, fixtures["05-anthropic-arbitration"]]));
+    expect(two.text).toMatch(/^\[Critical\] 2 changes on your watchlist$/);
+    expect(JSON.stringify(two.blocks)).not.toContain("<!channel>");
+    const digest = renderSlack(outbound(digestContent("watcher", [event])));
+    expect(digest.text).not.toMatch(/[<>]/);
+    expect(JSON.stringify(digest.blocks)).not.toContain("<!channel>");
+  });
+});
+
 describe("renderSlack: digests and tests", () => {
   it("a digest: coverage, highlights, exposure (professional), watchlist grouped by platform", () => {
     const r = renderSlack(outbound(digestContent("professional")));

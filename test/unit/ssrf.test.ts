@@ -12,6 +12,8 @@ const V4_BLOCKED: [string, string[]][] = [
   ["IETF protocol assignments 192.0.0.0/24", ["192.0.0.0", "192.0.0.170", "192.0.0.255"]],
   ["TEST-NET-1 192.0.2.0/24", ["192.0.2.0", "192.0.2.1", "192.0.2.255"]],
   ["6to4 relay 192.88.99.0/24", ["192.88.99.0", "192.88.99.1", "192.88.99.255"]],
+  ["AS112 anycast 192.31.196.0/24 and 192.175.48.0/24", ["192.31.196.1", "192.175.48.6", "192.175.48.42"]],
+  ["AMT anycast 192.52.193.0/24", ["192.52.193.0", "192.52.193.255"]],
   ["private 192.168.0.0/16", ["192.168.0.0", "192.168.1.1", "192.168.255.255"]],
   ["benchmarking 198.18.0.0/15", ["198.18.0.0", "198.19.1.1", "198.19.255.255"]],
   ["TEST-NET-2 198.51.100.0/24", ["198.51.100.0", "198.51.100.7", "198.51.100.255"]],
@@ -38,6 +40,10 @@ const V4_PUBLIC = [
   "192.0.3.0",
   "192.88.98.255",
   "192.88.100.0",
+  "192.31.195.255",
+  "192.31.197.0",
+  "192.175.47.255",
+  "192.175.49.0",
   "192.167.255.255",
   "192.169.0.0",
   "198.17.255.255",
@@ -57,12 +63,17 @@ const V6_BLOCKED: [string, string[]][] = [
     "IPv4-mapped of a blocked IPv4",
     ["::ffff:127.0.0.1", "::ffff:7f00:1", "::FFFF:10.0.0.1", "::ffff:169.254.169.254", "::ffff:0.0.0.0"],
   ],
-  ["IPv4-compatible (deprecated) ::a.b.c.d", ["::127.0.0.1", "::8.8.8.8", "::2"]],
-  ["NAT64 64:ff9b::/96 and 64:ff9b:1::/48", ["64:ff9b::7f00:1", "64:ff9b::808:808", "64:ff9b:1::1"]],
+  ["IPv4-translated of a blocked IPv4 ::ffff:0:a.b.c.d", ["::ffff:0:127.0.0.1", "::ffff:0:a00:1", "::ffff:0:0:0"]],
+  ["IPv4-compatible (deprecated) of a blocked IPv4", ["::127.0.0.1", "::10.0.0.1", "::2"]],
+  ["NAT64 64:ff9b::/96 and 64:ff9b:1::/48 of a blocked IPv4", ["64:ff9b::7f00:1", "64:ff9b::10.1.2.3", "64:ff9b:1::1"]],
   ["discard 100::/64", ["100::", "100::1:2:3:4"]],
   ["IETF 2001::/23 (Teredo, ORCHID)", ["2001::", "2001:0:4136:e378::1", "2001:10::1", "2001:1ff::1"]],
   ["documentation 2001:db8::/32", ["2001:db8::", "2001:db8:85a3::8a2e:370:7334"]],
-  ["6to4 2002::/16", ["2002::", "2002:7f00:1::1", "2002:c0a8:101::1"]],
+  ["6to4 2002::/16 of a blocked IPv4", ["2002::", "2002:7f00:1::1", "2002:c0a8:101::1", "2002:0a00:0001::"]],
+  ["documentation 3fff::/20", ["3fff::", "3fff:fff:ffff::1"]],
+  ["SRv6 SIDs 5f00::/16", ["5f00::", "5f00:1:2::3"]],
+  ["AS112 direct delegation 2620:4f:8000::/48", ["2620:4f:8000::6", "2620:4f:8000::42"]],
+  ["dummy prefix 100:0:0:1::/64", ["100:0:0:1::", "100:0:0:1:ffff::1"]],
   ["unique local fc00::/7", ["fc00::", "fd00::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]],
   ["link-local fe80::/10", ["fe80::", "fe80::1", "febf::1", "fe80::1%eth0"]],
   ["site-local fec0::/10", ["fec0::1", "feff::1"]],
@@ -75,6 +86,15 @@ const V6_PUBLIC = [
   "2a00:1450:4001:80e::200e",
   "::ffff:8.8.8.8",
   "::ffff:1.1.1.1",
+  // IPv4 inside IPv6 is judged by the IPv4 address: NAT64 and 6to4 to a public host are fine
+  "64:ff9b::8.8.8.8",
+  "64:ff9b::808:808",
+  "2002:808:808::1",
+  "::ffff:0:8.8.8.8",
+  "::8.8.8.8",
+  "100:0:0:2::1", // just past the dummy prefix
+  "3fff:1000::1", // just past 3fff::/20
+  "2620:4f:8001::1", // just past the AS112 /48
   "2001:200::1", // just past 2001::/23
   "2001:db7:ffff::1",
   "2003::1",
@@ -162,6 +182,38 @@ describe("checkWebhookUrl", () => {
   it("refuses a host name that resolves to 127.0.0.1 (through the injected resolver)", async () => {
     const res = await checkWebhookUrl("https://innocent.example.com/hook", { ...refuse, resolve: async () => ["127.0.0.1"] });
     expect(res).toEqual({ ok: false, reason: expect.stringContaining("127.0.0.1") });
+  });
+
+  const HINT = "set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets";
+  it.each([
+    ["a private literal", "http://10.0.0.1/hook", ["127.0.0.1"], `10.0.0.1 is a private address; ${HINT}`],
+    ["a loopback name", "http://localhost:3000/hook", ["127.0.0.1"], `host localhost is a loopback name; ${HINT}`],
+    [
+      "a name resolving to a private address",
+      "https://hooks.example.com/in",
+      ["93.184.216.34", "10.0.0.1"],
+      `host hooks.example.com resolves to 10.0.0.1, a private address; ${HINT}`,
+    ],
+    [
+      "a name resolving to link-local",
+      "https://meta.example.com/",
+      ["169.254.169.254"],
+      `host meta.example.com resolves to 169.254.169.254, a link-local address; ${HINT}`,
+    ],
+    [
+      "NAT64 of loopback",
+      "http://[64:ff9b::7f00:1]/hook",
+      [],
+      `64:ff9b::7f00:1 is a loopback address (IPv4 127.0.0.1 in NAT64 form); ${HINT}`,
+    ],
+    [
+      "6to4 of a private address",
+      "http://[2002:a00:1::]/hook",
+      [],
+      `2002:a00:1:: is a private address (IPv4 10.0.0.1 in 6to4 form); ${HINT}`,
+    ],
+  ])("the refusal of %s says why and names the setting that allows it", async (_what, url, answers, reason) => {
+    expect(await checkWebhookUrl(url, { ...refuse, resolve: async () => answers })).toEqual({ ok: false, reason });
   });
 
   it("refuses a name when any of its addresses is private, or when it resolves to nothing", async () => {

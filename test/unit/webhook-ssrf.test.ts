@@ -60,7 +60,9 @@ describe("webhook SSRF guard (allowPrivate = false)", () => {
     const start = Date.now();
     const result = await ch.send(message(url()));
     expect(result.kind).toBe("permanent");
-    expect(result.kind === "permanent" && result.reason).toMatch(/^webhook target refused: .*(private or reserved|localhost)/);
+    expect(result.kind === "permanent" && result.reason).toMatch(
+      /^webhook target refused: .* is (a|the) .*; set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets$/,
+    );
     expect(result.kind === "permanent" && result.disableChannel).toBeFalsy();
     // refused up front: no timeout, no DNS for literals, nothing received
     expect(Date.now() - start).toBeLessThan(500);
@@ -72,8 +74,9 @@ describe("webhook SSRF guard (allowPrivate = false)", () => {
     const ch = createWebhookChannel({ allowPrivate: false, render, resolve: resolverTo(["127.0.0.1"]) });
     const result = await ch.send(message(`http://hooks.customer.test:${port()}/hook`));
     expect(result).toMatchObject({ kind: "permanent" });
-    expect(result.kind === "permanent" && result.reason).toContain(
-      "hooks.customer.test resolves to private or reserved address 127.0.0.1",
+    expect(result.kind === "permanent" && result.reason).toBe(
+      "webhook target refused: host hooks.customer.test resolves to 127.0.0.1, a loopback address; " +
+        "set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets",
     );
     expect(lookups).toEqual(["hooks.customer.test"]);
     expect(receiver.requests).toHaveLength(0);

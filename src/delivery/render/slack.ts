@@ -47,14 +47,18 @@ const VERB: Record<ChangeSummary["type"], string> = {
 
 /**
  * A notification as a Slack message: Block Kit within Slack's limits, and the subject line as
- * the `text` fallback (notifications, screen readers, clients without blocks).
+ * the `text` fallback (notifications, screen readers, clients without blocks). Slack reads that
+ * fallback like mrkdwn, so it is escaped as the sections are: a scraped title such as
+ * `<!channel>` or `<https://x|label>` arrives as text, not as a mention or a link. Header blocks
+ * are plain_text, shown as written, so they take the subject unescaped.
  *
  * @example
  * const { text, blocks } = renderSlack(msg);
  * await client.chat.postMessage({ channel, text, blocks });
  */
 export const renderSlack: RenderSlack = (msg) => {
-  const text = subjectFor(msg.content);
+  const subject = subjectFor(msg.content);
+  const text = esc(subject);
   const tz = msg.user.timezone;
   switch (msg.content.kind) {
     case "alert":
@@ -74,7 +78,10 @@ export const renderSlack: RenderSlack = (msg) => {
       };
     case "notice":
       // a confirmation link only ever goes to the address it confirms (email); this is for completeness
-      if (msg.content.notice === "verify_email") return { text, blocks: [header(text), section(esc(msg.content.verify_url))] };
+      if (msg.content.notice === "verify_email") return { text, blocks: [header(subject), section(esc(msg.content.verify_url))] };
+      // a sign-in link travels by email to the account address only; never put it in a channel
+      if (msg.content.notice === "sign_in_link")
+        return { text, blocks: [header(text), section("A sign-in link was emailed to the account address.")] };
       return { text, blocks: noticeBlocks(msg.content, msg, tz) };
   }
 };
