@@ -85,8 +85,8 @@ export async function isRunning(baseUrl: string): Promise<boolean> {
  * base64-decoded part of INGEST_SECRET after `whsec_`, over `<webhook-id>.<webhook-timestamp>.<body>`.
  */
 export async function postSignedEvent(baseUrl: string, ingestSecret: string, rawBody: string): Promise<Answer> {
-  // The server decodes the body as UTF-8 text, which drops a byte-order mark: sign what it will see.
-  const body = rawBody.replace(/^\uFEFF/, "");
+  // The server verifies the exact bytes (a byte-order mark included), so the body goes as read.
+  const body = rawBody;
   const msgId = `msg_${toHex(randomBytes(12))}`;
   const now = new Date();
   return request(baseUrl, "/v1/events", {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ChangeEvent } from "../../src/ingest/event-schema";
@@ -40,4 +41,15 @@ export function isolatedEvent(name: string, over: Partial<ChangeEvent> & { platf
   const e = freshEvent(name, over);
   for (const ch of e.changes) ch.categories = ch.categories.map(cat);
   return { e, cat };
+}
+
+/**
+ * A Standard Webhooks signature over exact bytes, computed here with node:crypto rather than by
+ * the service's verifier or the `standardwebhooks` package (whose sign() stringifies a Buffer), so
+ * a BOM or bytes that are not UTF-8 are signed as sent.
+ */
+export function signBytes(secret: string, msgId: string, unixSeconds: number, body: Uint8Array): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const mac = createHmac("sha256", key).update(`${msgId}.${unixSeconds}.`).update(body).digest("base64");
+  return `v1,${mac}`;
 }

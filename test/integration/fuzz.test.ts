@@ -275,7 +275,7 @@ describe("POST /v1/events", () => {
       const e = baseEvent();
       const raw = JSON.stringify(e);
       const id = `msg_${uniq()}`;
-      const now = new Date();
+      const now = ctx.clock.now();
       const sign = (secret: string, msgId: string, at: Date, body: string) => new Webhook(secret).sign(msgId, at, body);
       const ts = (d: Date) => String(Math.floor(d.getTime() / 1000));
       let headers: Record<string, string> = {
