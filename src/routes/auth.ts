@@ -4,6 +4,7 @@ import { apiKeys, users } from "../db/schema";
 import type { UserRow } from "../db/schema/users";
 import { sha256Hex, timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { userRateLimit } from "../middleware/rate-limit";
 import type { AppEnv } from "./common";
 
 export type AuthedUser = UserRow;
@@ -27,7 +28,8 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
     .limit(1);
   if (!row) throw new ApiError("unauthorized", "missing or invalid API key");
   c.set("user", row.user);
-  await next();
+  // Counted only once authenticated: a bad key is a 401, not a charge on someone's budget.
+  await userRateLimit(c, next);
 });
 
 /** The operator (the site) uses ADMIN_TOKEN; compared in constant time. It is not a user key. */

@@ -67,6 +67,17 @@ export const errors = {
   404: err("Not found (also another user's resource)"),
   409: err("Conflict"),
   413: err("Payload too large"),
+  429: {
+    ...err("Rate limited (`rate_limited`): this key's or address's per-minute budget is spent"),
+    headers: {
+      "Retry-After": { description: "Seconds until the budget allows a request again", schema: { type: "integer" as const } },
+      RateLimit: {
+        description: 'The remaining budget, e.g. `"user";r=0;t=42` (draft-ietf-httpapi-ratelimit-headers)',
+        schema: { type: "string" as const },
+      },
+      "RateLimit-Policy": { description: 'The budget, e.g. `"user";q=600;w=60`', schema: { type: "string" as const } },
+    },
+  },
   503: err("Database unavailable; retry"),
 };
 

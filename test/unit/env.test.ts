@@ -46,6 +46,30 @@ describe("parseEnv", () => {
         expect(r.env[k]).toBeUndefined();
   });
 
+  it("rate limits: the contract's defaults, whole numbers ≥ 1, TRUST_PROXY and a redis:// or rediss:// REDIS_URL", () => {
+    const none = parseEnv({});
+    expect(none.ok && [none.env.RATE_LIMIT_PER_MINUTE, none.env.PUBLIC_RATE_LIMIT_PER_MINUTE, none.env.TRUST_PROXY]).toEqual([
+      600,
+      60,
+      false,
+    ]);
+    expect(none.ok && none.env.REDIS_URL).toBeUndefined();
+    const set = parseEnv({
+      RATE_LIMIT_PER_MINUTE: "1",
+      PUBLIC_RATE_LIMIT_PER_MINUTE: "12000",
+      TRUST_PROXY: "true",
+      REDIS_URL: "rediss://:pw@cache.internal:6380/2",
+    });
+    expect(set.ok && set.env).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 1,
+      PUBLIC_RATE_LIMIT_PER_MINUTE: 12000,
+      TRUST_PROXY: true,
+      REDIS_URL: "rediss://:pw@cache.internal:6380/2",
+    });
+    const plain = parseEnv({ REDIS_URL: "redis://127.0.0.1:6379", TRUST_PROXY: "0" });
+    expect(plain.ok && [plain.env.REDIS_URL, plain.env.TRUST_PROXY]).toEqual(["redis://127.0.0.1:6379", false]);
+  });
+
   it("treats empty strings as unset", () => {
     const r = parseEnv({ PORT: "", DATABASE_URL: "", SECRET_KEY: "" });
     expect(r.ok && r.env.PORT === 8787 && r.env.DATABASE_URL === undefined).toBe(true);
@@ -90,6 +114,13 @@ describe("parseEnv", () => {
     ["RESEND_RATE_PER_SECOND", "fast", "positive"],
     ["ALLOW_PRIVATE_WEBHOOK_TARGETS", "yes", "true, false, 1 or 0"],
     ["LOG_LEVEL", "loud", "debug"],
+    ["RATE_LIMIT_PER_MINUTE", "0", "at least 1"],
+    ["RATE_LIMIT_PER_MINUTE", "2.5", "whole number"],
+    ["PUBLIC_RATE_LIMIT_PER_MINUTE", "-60", "at least 1"],
+    ["PUBLIC_RATE_LIMIT_PER_MINUTE", "sixty", "whole number"],
+    ["TRUST_PROXY", "yes", "true, false, 1 or 0"],
+    ["REDIS_URL", "http://127.0.0.1:6379", "redis://"],
+    ["REDIS_URL", "127.0.0.1:6379", "redis://"],
   ];
 
   it.each(bad)("%s=%s → one line naming the variable and what it must be", (name, value, hint) => {
