@@ -4,9 +4,46 @@ import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { claimTick, finishTick, minuteSlot } from "./coordinator";
 
+/** What a run did, for its `job run` log line (e.g. `{ digests: 3, notifications: 5 }`). */
+export type JobCounts = Record<string, number>;
+
 export interface Job {
   name: string;
-  run(now: Date): Promise<void>;
+  run(now: Date): Promise<JobCounts | undefined>;
+}
+
+/**
+ * One run of a job in the tick it won: the job, then its tick marked finished, then one `job run`
+ * line (info on success, error on failure). Never throws: the next tick is another chance.
+ */
+export async function runJob(o: { database: Database; clock: Clock; log: Logger }, job: Job): Promise<void> {
+  const now = o.clock.now();
+  const started = performance.now();
+  try {
+    const counts = await job.run(now);
+    await finishTick(o.database.db, job.name, minuteSlot(now), o.clock.now());
+    o.log.info("job run", { name: job.name, outcome: "ok", duration_ms: Math.round(performance.now() - started), ...counts });
+  } catch (err) {
+    o.log.error("job run", {
+      name: job.name,
+      outcome: "failed",
+      duration_ms: Math.round(performance.now() - started),
+      error: err instanceof Error ? err.stack : String(err),
+    });
+  }
+}
+
+/**
+ * Claims this minute's tick for a job, or skips it when the claim fails (the database away): the
+ * next tick is another chance. node-cron would skip too, but log through its own console logger.
+ */
+async function claimTickOrSkip(o: { database: Database; clock: Clock; log: Logger }, name: string): Promise<boolean> {
+  try {
+    return await claimTick(o.database.db, name, minuteSlot(o.clock.now()), o.clock.now());
+  } catch (err) {
+    o.log.warn("job tick skipped: claim failed", { name, error: err instanceof Error ? err.message : String(err) });
+    return false;
+  }
 }
 
 /**
@@ -14,26 +51,13 @@ export interface Job {
  * coordinator first, and ours answers from a Postgres row per (job, minute): one run per tick.
  */
 export function startScheduler(o: { database: Database; clock: Clock; log: Logger; jobs: Job[] }) {
-  const { db } = o.database;
   const tasks = o.jobs.map((job) =>
-    cron.schedule(
-      "* * * * *",
-      async () => {
-        const now = o.clock.now();
-        try {
-          await job.run(now);
-          await finishTick(db, job.name, minuteSlot(now), o.clock.now());
-        } catch (err) {
-          o.log.error(`job ${job.name} failed`, { error: err instanceof Error ? err.stack : String(err) });
-        }
-      },
-      {
-        name: job.name,
-        noOverlap: true,
-        distributed: true,
-        runCoordinator: { shouldRun: () => claimTick(db, job.name, minuteSlot(o.clock.now()), o.clock.now()) },
-      },
-    ),
+    cron.schedule("* * * * *", () => runJob(o, job), {
+      name: job.name,
+      noOverlap: true,
+      distributed: true,
+      runCoordinator: { shouldRun: () => claimTickOrSkip(o, job.name) },
+    }),
   );
   return {
     async stop() {

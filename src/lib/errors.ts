@@ -42,8 +42,12 @@ export function errorBody(code: ErrorCode, message: string, requestId: string) {
   return { error: { code, message, request_id: requestId } };
 }
 
-/** SQLSTATE classes that mean "the database is not there", not "the request is wrong". */
-const UNAVAILABLE_SQLSTATE = /^(08|57P0|53)/;
+/**
+ * SQLSTATE classes that mean "the database is not there", not "the request is wrong": connection
+ * exceptions (08), shutdown (57P0x), insufficient resources (53), and 57014 — a statement the
+ * pool's statement_timeout cancelled (a hung or overloaded server: the caller retries).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0|53|57014$)/;
 const UNAVAILABLE_NODE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
