@@ -5,12 +5,14 @@ import type { Clock } from "../lib/clock";
 import type { Keys } from "../lib/crypto";
 import type { Logger } from "../lib/log";
 import { type Composed, compose } from "./compose";
-import type { Metrics } from "./metrics";
+import type { DeliveryOutcome, Metrics } from "./metrics";
 import { type Claimed, claimDue, complete, type Outcome } from "./outbox";
 import { nextRetryDelay } from "./retry";
 import type { Channels, OutboundMessage, SendResult } from "./types";
 
 export const OUTBOX_CHANNEL = "clausewatch_outbox";
+/** The longest wait between rounds that fail (the database away), doubling from the poll interval. */
+const MAX_BACKOFF_MS = 10_000;
 /** While our own provider credentials are refused, a held message is looked at again this often. */
 export const HELD_RETRY_MS = 60_000;
 
@@ -119,7 +121,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       // A channel should classify everything; an exception is treated as transient.
       r = { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    o.metrics.observeSend(type, (performance.now() - started) / 1000);
+    const latencyMs = performance.now() - started;
+    o.metrics.observeSend(type, latencyMs / 1000);
     if (r.kind === "held") {
       if (!o.metrics.isHeld(type))
         o.log.error(`${type} sends are HELD: the provider refuses our credentials`, { reason: r.reason });
@@ -128,10 +131,25 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       o.log.warn(`${type} sends resumed`);
       o.metrics.setHeld(type, false);
     }
-    const outcome = outcomeOf(c, msg, r, o.clock.now());
-    const result =
-      outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "failed" : r.kind === "held" ? "held" : "retried";
-    o.metrics.count("deliveries_total", { channel: type, result });
+    const now = o.clock.now();
+    const outcome = outcomeOf(c, msg, r, now);
+    const result: DeliveryOutcome =
+      outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "failed" : r.kind === "held" ? "held" : "retry";
+    o.metrics.delivery(type, result);
+    // An alert is opened by the fan-out of its first event, so its created_at is that event's receipt.
+    if (result === "sent" && c.kind === "alert")
+      o.metrics.observeDeliveryLatency(type, (now.getTime() - new Date(c.created_at).getTime()) / 1000);
+    // Never the message, the target or the provider's raw answer: they can carry addresses and tokens.
+    o.log.info("delivery", {
+      notification_id: c.id,
+      kind: c.kind,
+      channel_id: msg.channel.id,
+      channel_type: type,
+      outcome: result,
+      attempt: c.attempts,
+      latency_ms: Math.round(latencyMs),
+      ...(result === "sent" ? {} : { reason: r.kind === "sent" ? null : truncate(r.reason, 200) }),
+    });
     const disable = r.kind === "permanent" && r.disableChannel ? { id: msg.channel.id, reason: r.reason } : undefined;
     return { outcome, disable };
   }
@@ -149,8 +167,11 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
    */
   async function claimBatch(): Promise<{ batch: Batch | null; considered: number }> {
     const now = o.clock.now();
+    const started = performance.now();
     const { claimed, held } = await claimDue(db, now, batchSize, leaseMs);
     const considered = claimed.length + held;
+    if (considered > 0)
+      o.log.debug("outbox claim", { claimed: claimed.length, held, duration_ms: Math.round(performance.now() - started) });
     if (claimed.length === 0) return { batch: null, considered };
     return { batch: { claimed, composed: await compose(db, o.keys, o.publicUrl, claimed, now), at: now }, considered };
   }
@@ -174,7 +195,17 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
 
   /** Sends a composed batch, `concurrency` at a time, then records it in one statement. */
   async function deliverBatch({ ready, skipped }: Composed): Promise<void> {
-    for (let i = 0; i < skipped.length; i++) o.metrics.count("deliveries_total", { channel: "any", result: "suppressed" });
+    for (const s of skipped) {
+      // compose decides these from the channel row but does not hand back its type
+      o.metrics.delivery("unknown", "suppressed");
+      o.log.info("delivery", {
+        notification_id: s.id,
+        channel_type: null,
+        outcome: "suppressed",
+        attempt: s.attempts,
+        reason: s.statusReason,
+      });
+    }
     const outcomes: Outcome[] = [...skipped];
     const disables: { id: string; reason: string }[] = [];
     let next = 0;
@@ -188,7 +219,9 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
     const later = o.clock.now();
-    await complete(db, later, outcomes);
+    const started = performance.now();
+    const recorded = await complete(db, later, outcomes);
+    o.log.debug("outbox complete", { rows: outcomes.length, recorded, duration_ms: Math.round(performance.now() - started) });
     for (const d of disables) {
       o.log.warn("channel disabled by its provider", { channel_id: d.id, reason: d.reason });
       await db
@@ -215,6 +248,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   async function run(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let previous: Promise<void> = Promise.resolve();
+    let failures = 0;
     while (running) {
       if (inFlight.size >= pipelineDepth) {
         await Promise.race(inFlight);
@@ -236,15 +270,19 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
           inFlight.add(p);
           previous = p;
         }
+        failures = 0;
       } catch (err) {
-        o.log.error("dispatcher round failed", { error: err instanceof Error ? err.message : String(err) });
+        // Typically the database is away: back off (a wake-up still cuts the wait short) so an
+        // outage costs a log line every few seconds, not one per poll.
+        failures++;
+        o.log.error("dispatcher round failed", { error: err instanceof Error ? err.message : String(err), failures });
       }
-      if (running && n < batchSize) await sleep();
+      if (running && n < batchSize) await sleep(Math.min(pollMs * 2 ** failures, MAX_BACKOFF_MS));
     }
     await Promise.all(inFlight);
   }
 
-  const sleep = () =>
+  const sleep = (ms = pollMs) =>
     new Promise<void>((resolve) => {
       if (woken) {
         woken = false;
@@ -254,7 +292,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const t = setTimeout(() => {
         wakeUp = null;
         resolve();
-      }, pollMs);
+      }, ms);
       wakeUp = () => {
         clearTimeout(t);
         wakeUp = null;
@@ -278,7 +316,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       running = false;
       wakeUp?.();
       await loop;
-      await unlisten?.();
+      // With the database away UNLISTEN fails; the session (and its LISTEN) ends with the pool anyway.
+      await unlisten?.().catch((err) => o.log.warn("unlisten failed", { error: String(err) }));
     },
   };
 }

@@ -42,6 +42,7 @@ export async function runDigestPlanner(o: {
   chunkSize?: number;
 }): Promise<PlannerResult> {
   const { db } = o.database;
+  const runStarted = performance.now();
   const chunkSize = o.chunkSize ?? 1000;
   const total: PlannerResult = { users: 0, digests: 0, notifications: 0, empty: 0 };
   const [{ n: dueCount }] = await rows<{ n: number }>(
@@ -73,6 +74,7 @@ export async function runDigestPlanner(o: {
   };
 
   for (;;) {
+    const batchStarted = performance.now();
     const done = await db.transaction(async (tx) => {
       // Ordered by the indexed column alone: a tie-break on id would sort every due user on every
       // chunk (100,000 users due at once: ~1 s a chunk); ties go in whatever order the index has.
@@ -198,8 +200,17 @@ export async function runDigestPlanner(o: {
     total.digests += done.digests;
     total.notifications += done.notifications;
     total.empty += done.empty;
-    if (dueCount >= 5 * chunkSize) o.log?.info(`digests ${total.users.toLocaleString("en")}/${dueCount.toLocaleString("en")}`);
+    o.log?.info("digest batch", {
+      ...done,
+      duration_ms: Math.round(performance.now() - batchStarted),
+      // progress of this run: users done so far of those due when it started
+      progress: `${total.users}/${dueCount}`,
+    });
   }
-  o.log?.info("digest planner done", { ...total, now: o.now.toISOString() });
+  o.log?.info("digest planner done", {
+    ...total,
+    now: o.now.toISOString(),
+    duration_ms: Math.round(performance.now() - runStarted),
+  });
   return total;
 }

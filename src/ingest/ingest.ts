@@ -1,19 +1,33 @@
 import { sql } from "drizzle-orm";
 import { documents, events, platforms, provisions } from "../db/schema";
 import type { Db } from "../db/types";
+import type { Logger } from "../lib/log";
 import { type ChangeEvent, eventFacts } from "./event-schema";
 import { type FanoutResult, fanOut } from "./fanout";
 
 export type IngestResult = { duplicate: true } | ({ duplicate: false } & FanoutResult);
+
+/** Where an accepted event is reported (the `event accepted` line, the ingest histogram). */
+export interface IngestObserver {
+  log: Logger;
+  metrics?: { observeIngest(seconds: number): void };
+}
 
 /**
  * Stores an event, grows the catalog and fans out, all in one transaction: either everything an
  * event causes is written, or nothing is. A repeated producer id changes nothing, also when two
  * posts race (the second waits on the primary key, then finds the row).
  */
-export async function ingestEvent(db: Db, e: ChangeEvent, rawBody: string, now: Date): Promise<IngestResult> {
+export async function ingestEvent(
+  db: Db,
+  e: ChangeEvent,
+  rawBody: string,
+  now: Date,
+  observe?: IngestObserver,
+): Promise<IngestResult> {
   const facts = eventFacts(e);
-  return db.transaction(async (tx) => {
+  const started = performance.now();
+  const result = await db.transaction(async (tx) => {
     const inserted = await tx
       .insert(events)
       .values({
@@ -45,6 +59,20 @@ export async function ingestEvent(db: Db, e: ChangeEvent, rawBody: string, now: 
     });
     return { duplicate: false, ...result } as const;
   });
+  // after the commit: only an event that is really stored counts as accepted
+  const seconds = (performance.now() - started) / 1000;
+  if (result.duplicate) observe?.log.debug("event duplicate", { event_id: e.id });
+  else {
+    observe?.metrics?.observeIngest(seconds);
+    observe?.log.info("event accepted", {
+      event_id: e.id,
+      duration_ms: Math.round(seconds * 1000),
+      matched_users: result.matchedUsers,
+      alerts: result.alerts,
+      digest_items: result.digestItems,
+    });
+  }
+  return result;
 }
 
 async function upsertCatalog(db: Db, e: ChangeEvent, now: Date) {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { applyTierLimits, lockUser } from "../db/queries/limits";
+import { outboxStats } from "../db/queries/outbox-stats";
 import { createUser, getUser } from "../db/queries/users";
 import { users } from "../db/schema";
 import { datetime } from "../ingest/event-schema";
@@ -60,6 +61,46 @@ const patchUserRoute = createRoute({
   responses: { 200: json(UserSchema, "The user"), 400: errors[400], 401: errors[401], 404: errors[404] },
 });
 
+const OutboxStatsSchema = z
+  .object({
+    pending: z
+      .array(
+        z.object({
+          channel_type: z.enum(["email", "slack", "webhook"]),
+          status: z.enum(["pending", "sending"]),
+          count: z.number().int(),
+        }),
+      )
+      .openapi({
+        description:
+          "Notifications not in a final state (sent, failed and suppressed are final), by channel type and status; " +
+          "groups with no rows are left out. `pending`: waiting for its time — an alert's grouping window, quiet " +
+          "hours, a retry's backoff — or due now; `sending`: claimed by a dispatcher under a lease.",
+      }),
+    oldest_due_age_seconds: z
+      .number()
+      .nullable()
+      .openapi({
+        description:
+          "Seconds the longest-waiting due notification (`next_attempt_at` ≤ now: pending and due, or sending with an " +
+          "expired lease) has waited past its due time; null when nothing is due. Growing means dispatchers are behind or down.",
+      }),
+    failures_last_hour: z.number().int().openapi({
+      description: "Notifications that became `failed` (permanent error or retries exhausted) in the last 60 minutes.",
+    }),
+  })
+  .openapi("OutboxStats");
+
+const outboxStatsRoute = createRoute({
+  method: "get",
+  path: "/v1/admin/outbox/stats",
+  tags: ["operator"],
+  summary: "The outbox now: pending by channel type and status, oldest due age, failures in the last hour",
+  security: bearer,
+  middleware: [requireAdmin],
+  responses: { 200: json(OutboxStatsSchema, "Outbox statistics"), 401: errors[401] },
+});
+
 export const adminRoutes = createRouter()
   .openapi(createUserRoute, async (c) => {
     const body = c.req.valid("json");
@@ -97,4 +138,9 @@ export const adminRoutes = createRouter()
       return updated;
     });
     return c.json(userJson(user, now), 200);
+  })
+  .openapi(outboxStatsRoute, async (c) => {
+    const { database, clock } = c.get("deps");
+    const { pending, oldest_due_age_seconds, failures_last_hour } = await outboxStats(database.db, clock.now());
+    return c.json({ pending, oldest_due_age_seconds, failures_last_hour }, 200);
   });

@@ -1,23 +1,31 @@
-import { sql } from "drizzle-orm";
-import { NOTIFICATION_STATUSES } from "../db/schema/notifications";
-import { rows } from "../db/types";
-import { createRouter } from "./common";
+import { timingSafeEqualStr } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { createRouter, errors } from "./common";
 
-/** Prometheus scrape: outbox depth by status (from the database) plus this process's counters. */
+/**
+ * Prometheus scrape: this process's counters and histograms, the process defaults, and the outbox
+ * gauges read from the database now. With METRICS_TOKEN set it wants that bearer token.
+ */
 export const metricsRoutes = createRouter();
 metricsRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/metrics",
   tags: ["operations"],
-  summary: "Prometheus metrics: outbox depth by status, deliveries by channel and result, send latency",
-  responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } } },
+  summary:
+    "Prometheus metrics: deliveries by channel and outcome, ingest and delivery latency, outbox depth and age, process " +
+    "defaults. `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set",
+  responses: {
+    200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } },
+    401: errors[401],
+  },
 });
 metricsRoutes.get("/metrics", async (c) => {
-  const { database, metrics } = c.get("deps");
-  const counts = await rows<{ status: string; n: number }>(
-    database.db,
-    sql`select status, count(*)::int as n from notifications group by status`,
-  );
-  const depth = Object.fromEntries(NOTIFICATION_STATUSES.map((s) => [s, counts.find((r) => r.status === s)?.n ?? 0]));
-  return c.text(metrics.render(depth), 200, { "content-type": "text/plain; version=0.0.4" });
+  const { database, metrics, clock, config } = c.get("deps");
+  if (config.metricsToken) {
+    const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    if (!token || !(await timingSafeEqualStr(token, config.metricsToken)))
+      throw new ApiError("unauthorized", "missing or invalid metrics token");
+  }
+  const text = await metrics.render({ db: database.db, now: clock.now() });
+  return c.body(text, 200, { "content-type": metrics.contentType });
 });
