@@ -5,6 +5,14 @@ import { requestId } from "hono/request-id";
 import { createMetrics } from "./delivery/metrics";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
+import {
+  createRateLimits,
+  DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  PUBLIC_RATE_LIMITED_PATHS,
+  publicRateLimit,
+} from "./middleware/rate-limit";
+import { securityHeaders } from "./middleware/security-headers";
 import { adminRoutes } from "./routes/admin";
 import { auditRoutes } from "./routes/audit";
 import { catalogRoutes } from "./routes/catalog";
@@ -18,6 +26,7 @@ import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
 import { preferencesRoutes } from "./routes/preferences/index";
 import { providerRoutes } from "./routes/providers";
+import { signInRoutes } from "./routes/signin";
 import { slackRoutes } from "./routes/slack";
 import { timelineRoutes } from "./routes/timeline";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
@@ -33,10 +42,20 @@ import { watchlistRoutes } from "./routes/watchlist";
 const MAX_BODY_BYTES = 256 * 1024;
 
 export function createApp(given: Deps) {
-  const deps = { ...given, metrics: given.metrics ?? createMetrics() };
+  const deps = {
+    ...given,
+    metrics: given.metrics ?? createMetrics(),
+    rateLimits:
+      given.rateLimits ??
+      createRateLimits({
+        userPerMinute: given.config.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+        publicPerMinute: given.config.publicRateLimitPerMinute ?? DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE,
+      }),
+  };
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestId({ generator: () => crypto.randomUUID() }));
+  app.use("*", securityHeaders);
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     await next();
@@ -62,14 +81,25 @@ export function createApp(given: Deps) {
     return c.json(errorBody("internal", "internal error", rid), 500);
   });
   // Bodies are small everywhere but ingest (1 MiB, checked by its own route before parsing).
+  // An answer given while body bytes are still on the wire (a 413 here, or a 401/404/429 from
+  // a handler that never read the body) says `Connection: close`: the server then closes after
+  // answering, where a keep-alive answer would leave the client reusing a connection that the
+  // server tears down (@hono/node-server drains an unread body for at most 500 ms, then destroys it).
   app.use("*", async (c, next) => {
-    if (c.req.path === "/v1/events") return next();
-    return bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("payload_too_large", `request bodies are at most ${MAX_BODY_BYTES} bytes`);
-      },
-    })(c, next);
+    if (c.req.path === "/v1/events") await next();
+    else {
+      await bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new ApiError("payload_too_large", `request bodies are at most ${MAX_BODY_BYTES} bytes`, {
+            Connection: "close",
+          });
+        },
+      })(c, next);
+    }
+    const { headers, bodyUsed } = c.req.raw;
+    const sentBody = headers.has("transfer-encoding") || (headers.get("content-length") ?? "0") !== "0";
+    if (sentBody && !bodyUsed) c.header("Connection", "close");
   });
   app.notFound((c) =>
     c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, c.get("requestId") ?? "unknown"), 404),
@@ -102,6 +132,10 @@ export function createApp(given: Deps) {
     responses: { 200: json(Status, "Ready"), 503: errors[503] },
   });
 
+  // Before the routes, so a spent budget answers 429 before any handler runs. User API routes are
+  // limited inside requireUser, once the key is known; ingest, operator and ops routes never are.
+  for (const path of PUBLIC_RATE_LIMITED_PATHS) app.use(path, publicRateLimit);
+
   app.route("/", adminRoutes);
   app.route("/", meRoutes);
   app.route("/", catalogRoutes);
@@ -115,6 +149,7 @@ export function createApp(given: Deps) {
   app.route("/", unsubscribeRoutes);
   app.route("/", preferencesRoutes);
   app.route("/", verifyRoutes);
+  app.route("/", signInRoutes);
   app.route("/", slackRoutes);
   app.route("/", providerRoutes);
   app.route("/", metricsRoutes);

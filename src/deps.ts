@@ -3,6 +3,7 @@ import type { Metrics } from "./delivery/metrics";
 import type { Clock } from "./lib/clock";
 import type { Keys } from "./lib/crypto";
 import type { Logger } from "./lib/log";
+import type { RateLimits, RemoteAddress } from "./middleware/rate-limit";
 
 /** Settings the app needs, already parsed and defaulted (see env.ts and index.ts). */
 export interface AppConfig {
@@ -13,8 +14,16 @@ export interface AppConfig {
   allowPrivateWebhookTargets: boolean;
   /** Svix secret of Resend's webhooks; unset → POST /v1/providers/resend answers 404 */
   resendWebhookSecret?: string;
+  /** METRICS_TOKEN: when set, GET /metrics wants it as a bearer token */
+  metricsToken?: string;
   /** "Add to Slack" (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET); unset → the button is hidden and /slack/* answer 404 */
   slack?: SlackAppConfig;
+  /** RATE_LIMIT_PER_MINUTE: user API requests per API key; unset → 600 (used when Deps has no rateLimits) */
+  rateLimitPerMinute?: number;
+  /** PUBLIC_RATE_LIMIT_PER_MINUTE: public-route requests per client address; unset → 60 */
+  publicRateLimitPerMinute?: number;
+  /** TRUST_PROXY: the client address is the last X-Forwarded-For hop; unset → the socket's */
+  trustProxy?: boolean;
 }
 
 export interface SlackAppConfig {
@@ -45,4 +54,8 @@ export interface Deps {
   onQueued?: () => void;
   /** delivery counters for /metrics; createApp makes an empty set when none is given */
   metrics?: Metrics;
+  /** rate-limit counters (Redis-backed in index.ts); unset → createApp counts in memory from config */
+  rateLimits?: RateLimits;
+  /** the connection's peer address (Node: the socket); unset → "unknown" unless TRUST_PROXY */
+  remoteAddress?: RemoteAddress;
 }

@@ -25,6 +25,12 @@ const positive = z
   .transform(Number)
   .refine((n) => n > 0, "must be a positive number");
 
+const perMinute = z
+  .string()
+  .regex(/^\d+$/, "must be a whole number of requests, at least 1")
+  .transform(Number)
+  .refine((n) => n >= 1 && Number.isSafeInteger(n), "must be a whole number of requests, at least 1");
+
 /** `addr@host` or `Name <addr@host>` (host may be a bare name such as localhost). */
 const mailbox = z
   .string()
@@ -39,9 +45,11 @@ export const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./.data"),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   INGEST_SECRET: z
     .string()
-    .regex(/^whsec_[A-Za-z0-9+/]+=*$/, "must be whsec_ followed by base64")
+    // the whsec_ prefix is optional, as in the Standard Webhooks libraries; 2+ characters decode to a non-empty key
+    .regex(/^(?:whsec_)?[A-Za-z0-9+/]{2,}={0,2}$/, "must be base64, optionally prefixed with whsec_")
     .optional(),
   SECRET_KEY: secretKey.optional(),
   PUBLIC_URL: httpUrl.transform((s) => s.replace(/\/+$/, "")).optional(),
@@ -54,6 +62,13 @@ export const EnvSchema = z.object({
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
+  RATE_LIMIT_PER_MINUTE: perMinute.default(600),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: perMinute.default(60),
+  TRUST_PROXY: bool.default(false),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).default("info"),
 });
 

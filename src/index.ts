@@ -13,7 +13,9 @@ import { systemClock } from "./lib/clock";
 import { createKeys, decodeSecretKey } from "./lib/crypto";
 import { createLogger } from "./lib/log";
 import { resolveHost } from "./lib/resolve";
-import { loadSecrets, secretsFile } from "./secrets";
+import { createRateLimits } from "./middleware/rate-limit";
+import { createRedisClient, nodeRemoteAddress } from "./middleware/rate-limit-node";
+import { loadSecrets, secretsBanner, secretsFile } from "./secrets";
 
 /** Node entry: parse env once, build the dependencies, serve, and shut down cleanly. */
 async function main() {
@@ -43,6 +45,13 @@ async function main() {
     resolveHost,
   });
   const dispatcher = createDispatcher({ database, channels, keys, clock: systemClock, log, metrics, publicUrl });
+  const redis = env.REDIS_URL ? createRedisClient(env.REDIS_URL, log) : undefined;
+  const rateLimits = createRateLimits({
+    userPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    publicPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    redis,
+    log,
+  });
   // Wake this process's dispatcher at once, and other replicas' through NOTIFY.
   const onQueued = () => {
     dispatcher.wake();
@@ -53,6 +62,8 @@ async function main() {
     clock: systemClock,
     metrics,
     onQueued,
+    rateLimits,
+    remoteAddress: nodeRemoteAddress,
     keys,
     config: {
       adminToken: secrets.adminToken,
@@ -60,6 +71,10 @@ async function main() {
       publicUrl,
       allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
       resendWebhookSecret: env.RESEND_WEBHOOK_SECRET,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+      trustProxy: env.TRUST_PROXY,
+      metricsToken: env.METRICS_TOKEN,
       slack:
         env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
           ? { clientId: env.SLACK_CLIENT_ID, clientSecret: env.SLACK_CLIENT_SECRET, apiUrl: env.SLACK_API_URL }
@@ -81,6 +96,7 @@ async function main() {
         run: async (now) => {
           const r = await runDigestPlanner({ database, now, queueAt: now, log });
           if (r.notifications > 0) onQueued();
+          return { ...r };
         },
       },
       {
@@ -88,6 +104,7 @@ async function main() {
         run: async (now) => {
           const r = await runTrialJob({ database, now, log });
           if (r.notices > 0) onQueued();
+          return { notices: r.notices, trials_ended: r.expired.users, alerts_suppressed: r.expired.alertsSuppressed };
         },
       },
     ],
@@ -95,14 +112,12 @@ async function main() {
 
   const lines = [
     `clausewatch listening on ${publicUrl} (database: ${database.kind === "pglite" ? `embedded PGlite in ${env.DATA_DIR}/pglite` : "PostgreSQL"})`,
-    `  ADMIN_TOKEN   ${secrets.adminToken}`,
-    `  INGEST_SECRET ${secrets.ingestSecret}`,
-    `  SECRET_KEY    ${secrets.generated.includes("SECRET_KEY") ? "generated" : "set"} (in ${secretsFile(env.DATA_DIR)} unless given by the environment)`,
+    // only generated secrets are shown; those given in the environment never are
+    ...secretsBanner(secrets, secretsFile(env.DATA_DIR)),
     `  docs          ${publicUrl}/docs`,
+    `  rate limits   ${env.RATE_LIMIT_PER_MINUTE}/min per API key, ${env.PUBLIC_RATE_LIMIT_PER_MINUTE}/min per address on public pages (${redis ? "shared in Redis" : "counted in this process"})`,
     `  email         ${channels.emailMode === "resend" ? "Resend" : `written to ${env.DATA_DIR}/outbox/ (no RESEND_API_KEY)`}`,
   ];
-  if (secrets.generated.length)
-    lines.push(`  generated now: ${secrets.generated.join(", ")} (kept in ${secretsFile(env.DATA_DIR)})`);
   console.log(lines.join("\n"));
 
   let stopping = false;
@@ -122,6 +137,8 @@ async function main() {
     await scheduler.stop();
     await dispatcher.stop();
     await database.close();
+    // An open Redis socket (or its reconnect timer) would keep the process alive.
+    redis?.disconnect();
     log.info("stopped");
     process.exit(0);
   };

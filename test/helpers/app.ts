@@ -41,6 +41,10 @@ export async function createTestContext(
       ingestSecret,
       publicUrl: "http://clausewatch.test",
       allowPrivateWebhookTargets: allowPrivateWebhooks,
+      // Every app.request shares one address ("unknown"): tests that are not about rate limits
+      // must never meet one. Rate-limit tests pass their own.
+      rateLimitPerMinute: 100_000,
+      publicRateLimitPerMinute: 100_000,
       ...overConfig,
     },
     metrics: createMetrics(),
@@ -110,7 +114,8 @@ export async function postEvent(
 ) {
   const raw = opts.raw ?? JSON.stringify(event);
   const msgId = opts.msgId ?? `msg_${uniq()}`;
-  const ts = opts.timestamp ?? new Date();
+  // the service checks the ±5 min window against its injected clock
+  const ts = opts.timestamp ?? ctx.clock.now();
   const signature = new Webhook(opts.secret ?? ctx.ingestSecret).sign(msgId, ts, raw);
   const res = await ctx.app.request("/v1/events", {
     method: "POST",
