@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { documents, events, platforms, provisions } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Logger } from "../lib/log";
@@ -57,6 +57,11 @@ export async function ingestEvent(
       facts,
       now,
     });
+    // what the fan-out did, for the operator's event view
+    await tx
+      .update(events)
+      .set({ fannedOutAt: now, matchedUsers: result.matchedUsers, alerts: result.alerts, digestItems: result.digestItems })
+      .where(eq(events.id, e.id));
     return { duplicate: false, ...result } as const;
   });
   // after the commit: only an event that is really stored counts as accepted

@@ -28,7 +28,8 @@ export function encodeCursor(c: Cursor): string {
 
 /** What encodeCursor writes: an ISO instant the database can read back, and an id. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** Our ids, and producers' event ids (1–200 printable ASCII characters, as ingest accepts). */
+const ID = /^[\x20-\x7e]{1,200}$/;
 
 /**
  * Checks the decoded cursor as strictly as encodeCursor writes it, so an edited cursor (a year

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
 import type { ChangeEvent } from "../../ingest/event-schema";
 import { ts } from "./columns";
 
@@ -19,6 +19,14 @@ export const events = pgTable(
     payload: jsonb("payload").$type<ChangeEvent>().notNull(),
     rawBody: text("raw_body").notNull(),
     receivedAt: ts("received_at").notNull(),
+    /**
+     * What the fan-out did, for the operator (`GET /v1/admin/events/{id}`): null until the event
+     * is fanned out. `alerts` counts the alert notifications that carry the event, new or joined.
+     */
+    fannedOutAt: ts("fanned_out_at"),
+    matchedUsers: integer("matched_users"),
+    alerts: integer("alerts"),
+    digestItems: integer("digest_items"),
   },
   (t) => [index("events_platform_idx").on(t.platformSlug, t.occurredAt), index("events_received_idx").on(t.receivedAt)],
 );
