@@ -14,6 +14,7 @@ import {
 } from "./middleware/rate-limit";
 import { securityHeaders } from "./middleware/security-headers";
 import { adminRoutes } from "./routes/admin";
+import { adminListRoutes } from "./routes/admin-lists";
 import { auditRoutes } from "./routes/audit";
 import { catalogRoutes } from "./routes/catalog";
 import { channelRoutes } from "./routes/channels";
@@ -137,6 +138,7 @@ export function createApp(given: Deps) {
   for (const path of PUBLIC_RATE_LIMITED_PATHS) app.use(path, publicRateLimit);
 
   app.route("/", adminRoutes);
+  app.route("/", adminListRoutes);
   app.route("/", meRoutes);
   app.route("/", catalogRoutes);
   app.route("/", watchlistRoutes);
