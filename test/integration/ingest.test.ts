@@ -84,4 +84,29 @@ describe("POST /v1/events", () => {
       .where(eq(notificationEvents.notificationId, mine[0].id));
     expect(links.map((l) => l.eventId).sort()).toEqual([a.id, b.id].sort());
   });
+
+  it("rewrites a catalog row only when the event changes it (no dead tuples from unchanged upserts)", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const platform = a.platform.slug;
+    // xmin is the transaction that wrote the row's current version: it moves only on a real update
+    const versions = async () =>
+      rows<{ kind: string; v: string }>(
+        ctx.database.db,
+        sql`select 'platform' as kind, xmin::text as v from platforms where slug = ${platform}
+            union all select 'document', xmin::text from documents where platform_slug = ${platform} and slug = ${a.document.slug}
+            union all select 'provision:' || slug, xmin::text from provisions where platform_slug = ${platform} order by 1`,
+      );
+    expect((await postEvent(ctx, a)).status).toBe(202);
+    const before = await versions();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const same = freshEvent("01-anthropic-ai-training", { platformSlug: platform });
+    expect((await postEvent(ctx, same)).status).toBe(202);
+    expect(await versions()).toEqual(before);
+    const renamed = freshEvent("01-anthropic-ai-training", { platformSlug: platform });
+    renamed.platform = { ...renamed.platform, name: `${renamed.platform.name} (renamed)` };
+    expect((await postEvent(ctx, renamed)).status).toBe(202);
+    const after = await versions();
+    expect(after.find((r) => r.kind === "platform")?.v).not.toBe(before.find((r) => r.kind === "platform")?.v);
+    expect(after.filter((r) => r.kind !== "platform")).toEqual(before.filter((r) => r.kind !== "platform"));
+  });
 });
