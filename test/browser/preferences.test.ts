@@ -182,7 +182,7 @@ describe("the preference page in Chromium", () => {
     const u = await createUser(ctx, { tier: "watcher" });
     const platform = slugOf("unsub");
     await call(ctx, "POST", "/v1/watchlist", { token: u.key, body: { platform } });
-    expect((await postEvent(ctx, freshEvent("03-netflix-ai-prohibition", { platformSlug: platform }))).json.alerts).toBe(1);
+    expect((await postEvent(ctx, freshEvent("03-netflix-ai-prohibition", { platformSlug: platform }))).fanout?.alerts).toBe(1);
     await openAs(u);
     await page.getByRole("button", { name: "Unsubscribe from everything" }).click();
     await page.waitForURL(/done=unsubscribed/);
@@ -190,7 +190,7 @@ describe("the preference page in Chromium", () => {
     const [row] = await ctx.database.db.select().from(users).where(eq(users.id, u.id));
     expect([row.alertsOff, row.digestsOff]).toEqual([true, true]);
     const after = await postEvent(ctx, freshEvent("03-netflix-ai-prohibition", { platformSlug: platform }));
-    expect(after.json).toMatchObject({ matched_users: 1, alerts: 0 });
+    expect(after.fanout).toMatchObject({ matched_users: 1, alerts: 0 });
     await shoot("07-unsubscribed");
   });
 

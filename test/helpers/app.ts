@@ -1,8 +1,11 @@
+import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { createApp } from "../../src/app";
+import { events } from "../../src/db/schema";
 import type { Database } from "../../src/db/types";
 import { createMetrics } from "../../src/delivery/metrics";
 import type { Deps } from "../../src/deps";
+import { drainFanout } from "../../src/ingest/fanout-worker";
 import { fixedClock } from "../../src/lib/clock";
 import { createKeys, randomBytes, toBase64 } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/log";
@@ -134,5 +137,19 @@ export async function postEvent(
   } catch {
     json = { text };
   }
-  return { status: res.status, json };
+  return { status: res.status, json, fanout: res.status === 202 ? await fannedOut(ctx, String(json.event_id)) : null };
+}
+
+/**
+ * Runs the fan-out to completion (what the service's worker does within a second) and answers
+ * what it did for this event, as `GET /v1/admin/events/{id}` reports it.
+ */
+export async function fannedOut(ctx: TestContext, eventId: string) {
+  await drainFanout(ctx.database.db, ctx.clock);
+  const [e] = await ctx.database.db
+    .select({ matched_users: events.matchedUsers, alerts: events.alerts, digest_items: events.digestItems })
+    .from(events)
+    .where(eq(events.id, eventId));
+  if (!e || e.matched_users === null) throw new Error(`event ${eventId} was not fanned out`);
+  return { matched_users: e.matched_users, alerts: e.alerts ?? 0, digest_items: e.digest_items ?? 0 };
 }

@@ -123,7 +123,7 @@ describe("audit export", () => {
     posted = [first, ...hostile];
 
     ctx.clock.advance(1000);
-    expect((await postEvent(ctx, first)).json.alerts).toBe(2);
+    expect((await postEvent(ctx, first)).fanout?.alerts).toBe(2);
     await d.dispatcher.runOnce(); // both sent
     ctx.clock.advance(1000);
     for (const e of hostile) await postEvent(ctx, e); // they join one open alert per channel

@@ -324,7 +324,7 @@ describe("dispatcher: what is never sent", () => {
     expect(post.status).toBe(200);
     const third = freshEvent("05-anthropic-arbitration", { platformSlug: ev.platform.slug });
     const res = await postEvent(ctx, third);
-    expect(res.json).toMatchObject({ matched_users: 1, alerts: 0, digest_items: 1 });
+    expect(res.fanout).toMatchObject({ matched_users: 1, alerts: 0, digest_items: 1 });
     expect((await ctx.app.request(`${path}x`, { method: "POST" })).status).toBe(400);
   });
 

@@ -35,12 +35,12 @@ describe("fan-out timing of joined alerts", () => {
 
     ctx.clock.advance(60_000);
     const high = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug, severity: "high" });
-    expect((await postEvent(ctx, high)).json.alerts).toBe(1);
+    expect((await postEvent(ctx, high)).fanout?.alerts).toBe(1);
     expect(new Date((await alertOf(u.id)).next_attempt_at).getTime()).toBe(later.getTime());
 
     ctx.clock.advance(60_000);
     const crit = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug, severity: "critical" });
-    expect((await postEvent(ctx, crit)).json.alerts).toBe(1);
+    expect((await postEvent(ctx, crit)).fanout?.alerts).toBe(1);
     const pulled = await alertOf(u.id);
     expect(pulled.id).toBe(alert.id);
     expect(new Date(pulled.next_attempt_at).getTime()).toBe(ctx.clock.now().getTime() + 15 * 60_000);
@@ -70,7 +70,7 @@ describe("fan-out timing of joined alerts", () => {
       await new Promise((r) => setTimeout(r, 300));
       release();
       await tx;
-      expect((await posting).json).toMatchObject({ matched_users: 1, alerts: 1 });
+      expect((await posting).fanout).toMatchObject({ matched_users: 1, alerts: 1 });
       const links = await rows<{ notification_id: string }>(
         ctx.database.db,
         sql`select notification_id from notification_events where event_id = ${a.id}`,

@@ -37,7 +37,8 @@ describe("POST /v1/events", () => {
     const res = await postEvent(ctx, ev, { raw });
     expect(res.status).toBe(202);
     // free gets a digest item only; watcher and professional get one alert on their account email
-    expect(res.json).toEqual({ event_id: ev.id, duplicate: false, matched_users: 3, alerts: 2, digest_items: 3 });
+    expect(res.json).toMatchObject({ event_id: ev.id, duplicate: false });
+    expect(res.fanout).toEqual({ matched_users: 3, alerts: 2, digest_items: 3 });
 
     const [stored] = await ctx.database.db.select().from(events).where(eq(events.id, ev.id));
     expect(stored.rawBody).toBe(raw);
@@ -73,9 +74,9 @@ describe("POST /v1/events", () => {
     const b = freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug });
     const u = await createUser(ctx, { tier: "watcher" });
     await watch(ctx, u, { platform: a.platform.slug });
-    expect((await postEvent(ctx, a)).json.alerts).toBe(1);
+    expect((await postEvent(ctx, a)).fanout?.alerts).toBe(1);
     ctx.clock.advance(60_000);
-    expect((await postEvent(ctx, b)).json.alerts).toBe(1);
+    expect((await postEvent(ctx, b)).fanout?.alerts).toBe(1);
     const mine = await ctx.database.db.select().from(notifications).where(eq(notifications.userId, u.id));
     expect(mine).toHaveLength(1);
     const links = await ctx.database.db

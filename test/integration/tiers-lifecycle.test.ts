@@ -115,7 +115,7 @@ describe("the Watcher trial", () => {
 
     // during the trial: watcher matching, same-day alerts
     const during = await postEvent(ctx, freshEvent("04-windsurf-subprocessors", { platformSlug: t.b.platform.slug }));
-    expect(during.json).toMatchObject({ matched_users: 1, alerts: 2 });
+    expect(during.fanout).toMatchObject({ matched_users: 1, alerts: 2 });
 
     // a minute before the end the job changes nothing for this user
     ctx.clock.set(new Date(t.endsAt.getTime() - 60_000));
@@ -130,10 +130,10 @@ describe("the Watcher trial", () => {
     expect(processedAt?.toISOString()).toBe(ctx.clock.now().toISOString());
 
     const onA = freshEvent("01-anthropic-ai-training", { platformSlug: t.a.platform.slug });
-    expect((await postEvent(ctx, onA)).json).toMatchObject({ matched_users: 1, alerts: 0 }); // digest only
+    expect((await postEvent(ctx, onA)).fanout).toMatchObject({ matched_users: 1, alerts: 0 }); // digest only
     expect(await hasDigestItem(t.u, onA.id)).toBe(true);
     const onB = freshEvent("04-windsurf-subprocessors", { platformSlug: t.b.platform.slug });
-    expect((await postEvent(ctx, onB)).json).toMatchObject({ matched_users: 0, alerts: 0 }); // the second platform paused
+    expect((await postEvent(ctx, onB)).fanout).toMatchObject({ matched_users: 0, alerts: 0 }); // the second platform paused
 
     // what the user then sees: their own tier, the extras paused for tier_limit, the trial's end kept
     const me = await call(ctx, "GET", "/v1/me", { token: t.u.key });
@@ -252,7 +252,7 @@ describe("downgrades", () => {
     expect((await call(ctx, "PATCH", "/v1/me", { token: t.u.key, body: { alerts: { window_minutes: 60 } } })).status).toBe(200);
     ctx.clock.set(new Date(t.endsAt.getTime() - 10 * 60_000));
     const e = freshEvent("01-anthropic-ai-training", { platformSlug: t.a.platform.slug });
-    expect((await postEvent(ctx, e)).json.alerts).toBe(2); // waiting for their window
+    expect((await postEvent(ctx, e)).fanout?.alerts).toBe(2); // waiting for their window
 
     ctx.clock.set(new Date(t.endsAt.getTime() + 1000));
     await runJob();
@@ -271,7 +271,7 @@ describe("downgrades", () => {
     const u = await createUser(ctx, { tier: "watcher" });
     const e = freshEvent("05-anthropic-arbitration");
     await watch(ctx, u, { platform: e.platform.slug });
-    expect((await postEvent(ctx, e)).json.alerts).toBe(1);
+    expect((await postEvent(ctx, e)).fanout?.alerts).toBe(1);
     expect((await setTier(u, { tier: "free" })).status).toBe(200);
     const [a] = await alertsOf(u);
     expect(a).toMatchObject({ status: "suppressed", statusReason: "tier_limit" });
@@ -333,14 +333,14 @@ describe("Professional matching", () => {
       min_severity: "high",
     });
     // the event is critical, but the watched provision changed at medium: no match
-    expect((await postEvent(ctx, base)).json).toMatchObject({ matched_users: 0 });
+    expect((await postEvent(ctx, base)).fanout).toMatchObject({ matched_users: 0 });
     // another provision of the same document, however severe: no match
     const other = on("05-anthropic-arbitration");
     other.changes = other.changes.filter((c) => c.provision.slug !== "ai-model-training-use-of-materials");
-    expect((await postEvent(ctx, other)).json).toMatchObject({ matched_users: 0 });
+    expect((await postEvent(ctx, other)).fanout).toMatchObject({ matched_users: 0 });
     // the provision itself at high: a match, and an alert
     const hit = on("01-anthropic-ai-training");
-    expect((await postEvent(ctx, hit)).json).toMatchObject({ matched_users: 1, alerts: 1 });
+    expect((await postEvent(ctx, hit)).fanout).toMatchObject({ matched_users: 1, alerts: 1 });
     expect(await hasDigestItem(u, hit.id)).toBe(true);
   });
 
@@ -353,9 +353,9 @@ describe("Professional matching", () => {
     for (const c of second.changes) c.categories = c.categories.map(cat);
     expect(second.platform.slug).not.toBe(first.platform.slug);
     const unrelated = isolatedEvent("01-anthropic-ai-training").e;
-    expect((await postEvent(ctx, first)).json).toMatchObject({ matched_users: 1 });
-    expect((await postEvent(ctx, second)).json).toMatchObject({ matched_users: 1 });
-    expect((await postEvent(ctx, unrelated)).json).toMatchObject({ matched_users: 0 });
+    expect((await postEvent(ctx, first)).fanout).toMatchObject({ matched_users: 1 });
+    expect((await postEvent(ctx, second)).fanout).toMatchObject({ matched_users: 1 });
+    expect((await postEvent(ctx, unrelated)).fanout).toMatchObject({ matched_users: 0 });
     for (const e of [first, second]) expect(await hasDigestItem(u, e.id)).toBe(true);
     expect(await hasDigestItem(u, unrelated.id)).toBe(false);
     // it counts as one platform: a watcher-sized limit would not be touched by it

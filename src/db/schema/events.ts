@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
 import type { ChangeEvent } from "../../ingest/event-schema";
 import { ts } from "./columns";
@@ -28,7 +29,12 @@ export const events = pgTable(
     alerts: integer("alerts"),
     digestItems: integer("digest_items"),
   },
-  (t) => [index("events_platform_idx").on(t.platformSlug, t.occurredAt), index("events_received_idx").on(t.receivedAt)],
+  (t) => [
+    index("events_platform_idx").on(t.platformSlug, t.occurredAt),
+    index("events_received_idx").on(t.receivedAt),
+    // the fan-out worker's queue: accepted events not yet fanned out, in arrival order
+    index("events_fanout_pending_idx").on(t.receivedAt, t.id).where(sql`${t.fannedOutAt} is null`),
+  ],
 );
 
 export type EventRow = typeof events.$inferSelect;

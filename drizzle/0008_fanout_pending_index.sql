@@ -1,0 +1,1 @@
+CREATE INDEX "events_fanout_pending_idx" ON "events" USING btree ("received_at","id") WHERE "events"."fanned_out_at" is null;

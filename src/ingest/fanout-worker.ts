@@ -1,0 +1,135 @@
+import { eq, sql } from "drizzle-orm";
+import { events } from "../db/schema";
+import { type Database, type Db, rows } from "../db/types";
+import type { Clock } from "../lib/clock";
+import type { Logger } from "../lib/log";
+import { createWorkerLoop, type WorkerLoop } from "../lib/worker-loop";
+import { upsertCatalog } from "./catalog";
+import { type ChangeEvent, eventFacts } from "./event-schema";
+import { fanOut } from "./fanout";
+
+/** Replicas tell each other's fan-out workers that events were accepted. */
+export const EVENTS_CHANNEL = "clausewatch_events";
+/**
+ * One fan-out at a time per database: a transaction-scoped advisory lock on this key ("fanout!!"
+ * in ASCII). Held by a transaction, it is released by the commit, or by the server the moment a
+ * crashed holder's connection goes — no lease to wait out.
+ */
+export const FANOUT_LOCK_KEY = 7377299089600553249n;
+const BATCH = 100;
+
+export interface FanoutRound {
+  /** events fanned out in this round */
+  events: number;
+  matchedUsers: number;
+  alerts: number;
+  digestItems: number;
+  /** another fan-out held the lock (only when not waiting for it) */
+  busy: boolean;
+}
+
+/**
+ * Fans out accepted events in arrival order (`received_at`, then id), up to `batchSize` per
+ * transaction: for each, grow the catalog, run the set-based fan-out and record what it did on
+ * the event row. Under the fan-out lock no two fan-outs ever run at once, so grouping windows
+ * stay exact and an event is fanned out exactly once: the transaction that marks it fanned out is
+ * the one that wrote its alerts and digest items. A crash mid-batch rolls the batch back; the
+ * next round redoes it.
+ *
+ * `wait: true` queues for the lock instead of giving up (tests and scripts that must see the
+ * result); the worker loop never waits, another replica is already doing the work.
+ */
+export async function fanOutPending(db: Db, now: Date, opts: { batchSize?: number; wait?: boolean } = {}): Promise<FanoutRound> {
+  const batchSize = opts.batchSize ?? BATCH;
+  return db.transaction(async (tx) => {
+    const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false };
+    if (opts.wait) await tx.execute(sql`select pg_advisory_xact_lock(${FANOUT_LOCK_KEY.toString()}::bigint)`);
+    else {
+      const [got] = await rows<{ ok: boolean }>(
+        tx,
+        sql`select pg_try_advisory_xact_lock(${FANOUT_LOCK_KEY.toString()}::bigint) as ok`,
+      );
+      if (!got?.ok) return { ...round, busy: true };
+    }
+    const pending = await tx
+      .select({ id: events.id, payload: events.payload })
+      .from(events)
+      .where(sql`${events.fannedOutAt} is null`)
+      .orderBy(events.receivedAt, events.id)
+      .limit(batchSize);
+    for (const { id, payload } of pending) {
+      const e: ChangeEvent = payload;
+      await upsertCatalog(tx, e, now);
+      const r = await fanOut(tx, {
+        eventId: id,
+        platform: e.platform.slug,
+        document: e.document.slug,
+        facts: eventFacts(e),
+        now,
+      });
+      await tx
+        .update(events)
+        .set({ fannedOutAt: now, matchedUsers: r.matchedUsers, alerts: r.alerts, digestItems: r.digestItems })
+        .where(eq(events.id, id));
+      round.events++;
+      round.matchedUsers += r.matchedUsers;
+      round.alerts += r.alerts;
+      round.digestItems += r.digestItems;
+    }
+    return round;
+  });
+}
+
+/** Fans out until nothing is pending (waiting for the lock): for tests, scripts and benchmarks. */
+export async function drainFanout(db: Db, clock: Clock): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await fanOutPending(db, clock.now(), { wait: true });
+    total += r.events;
+    if (r.events === 0) return total;
+  }
+}
+
+export interface FanoutWorkerOptions {
+  database: Database;
+  clock: Clock;
+  log: Logger;
+  /** called after a round queued alerts (wake the dispatcher) */
+  onQueued?: () => void;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+/**
+ * The fan-out worker of a Node process: woken in process by ingest, across replicas by NOTIFY,
+ * and by a poll; logs one line per batch.
+ */
+export function createFanoutWorker(o: FanoutWorkerOptions): WorkerLoop {
+  const batchSize = o.batchSize ?? BATCH;
+  return createWorkerLoop({
+    name: "fan-out",
+    log: o.log,
+    pollMs: o.pollMs,
+    listen: (onNotify) => o.database.listen(EVENTS_CHANNEL, onNotify),
+    round: async () => {
+      const started = performance.now();
+      const r = await fanOutPending(o.database.db, o.clock.now(), { batchSize });
+      if (r.events > 0) {
+        o.log.info("fan-out batch", {
+          events: r.events,
+          matched_users: r.matchedUsers,
+          alerts: r.alerts,
+          digest_items: r.digestItems,
+          duration_ms: Math.round(performance.now() - started),
+        });
+        if (r.alerts > 0) o.onQueued?.();
+      }
+      return r.events === batchSize;
+    },
+  });
+}
+
+/** Tells other replicas' fan-out workers there are accepted events (PostgreSQL; nothing on PGlite). */
+export async function notifyEvents(database: Database): Promise<void> {
+  if (database.kind === "postgres") await database.db.execute(sql.raw(`notify ${EVENTS_CHANNEL}`));
+}
