@@ -4,7 +4,7 @@ import { slug } from "../ingest/event-schema";
 import { notFound } from "../lib/errors";
 import { decodeCursor, page } from "../lib/pagination";
 import { requireAdmin } from "./auth";
-import { bearer, createRouter, errors, json, listOf, PageQuery } from "./common";
+import { adminBearer, createRouter, errors, json, listOf, PageQuery } from "./common";
 import { email, TierSchema, UserSchema } from "./schemas";
 import { userJson } from "./serialize";
 
@@ -58,7 +58,7 @@ const listUsersRoute = createRoute({
   operationId: "listUsers",
   tags: ["operator"],
   summary: "List users, newest first (`email` matches exactly; `tier` filters the stored tier)",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { query: PageQuery.extend({ email: email.optional(), tier: TierSchema.optional() }) },
   responses: { 200: json(listOf(UserSchema, "UserList"), "A page of users"), 400: errors[400], 401: errors[401] },
@@ -70,7 +70,7 @@ const listEventsRoute = createRoute({
   operationId: "listEvents",
   tags: ["operator"],
   summary: "List received events, newest first by received_at, with what their fan-out did",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: {
     query: PageQuery.extend({
@@ -87,7 +87,7 @@ const getEventRoute = createRoute({
   operationId: "getEvent",
   tags: ["operator"],
   summary: "One event and what its fan-out did (`fanned_out_at`, `matched_users`, `alerts`, `digest_items`)",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { params: EventIdParam },
   responses: { 200: json(OperatorEvent, "The event"), 400: errors[400], 401: errors[401], 404: errors[404] },

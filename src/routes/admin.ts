@@ -8,7 +8,7 @@ import { datetime } from "../ingest/event-schema";
 import { ApiError, notFound } from "../lib/errors";
 import { effectiveTier } from "../lib/tiers";
 import { requireAdmin } from "./auth";
-import { bearer, createRouter, errors, IdParam, json, jsonBody } from "./common";
+import { adminBearer, createRouter, errors, IdParam, json, jsonBody } from "./common";
 import { email, TierSchema, timezone, UserSchema } from "./schemas";
 import { userJson } from "./serialize";
 
@@ -26,9 +26,10 @@ const PatchUserBody = z.object({ tier: TierSchema, trial_ends_at: datetime.nulla
 const createUserRoute = createRoute({
   method: "post",
   path: "/v1/admin/users",
+  operationId: "createUser",
   tags: ["operator"],
   summary: "Create a user (returns their API key, once)",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { body: jsonBody(CreateUserBody) },
   responses: {
@@ -42,9 +43,10 @@ const createUserRoute = createRoute({
 const getUserRoute = createRoute({
   method: "get",
   path: "/v1/admin/users/{id}",
+  operationId: "getUser",
   tags: ["operator"],
   summary: "Get a user",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { params: IdParam },
   responses: { 200: json(UserSchema, "The user"), 401: errors[401], 404: errors[404] },
@@ -53,9 +55,10 @@ const getUserRoute = createRoute({
 const patchUserRoute = createRoute({
   method: "patch",
   path: "/v1/admin/users/{id}",
+  operationId: "updateUser",
   tags: ["operator"],
   summary: "Change a user's tier or trial; watches and channels pause or resume at once",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { params: IdParam, body: jsonBody(PatchUserBody) },
   responses: { 200: json(UserSchema, "The user"), 400: errors[400], 401: errors[401], 404: errors[404] },
@@ -94,9 +97,10 @@ const OutboxStatsSchema = z
 const outboxStatsRoute = createRoute({
   method: "get",
   path: "/v1/admin/outbox/stats",
+  operationId: "getOutboxStats",
   tags: ["operator"],
   summary: "The outbox now: pending by channel type and status, oldest due age, failures in the last hour",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   responses: { 200: json(OutboxStatsSchema, "Outbox statistics"), 401: errors[401] },
 });

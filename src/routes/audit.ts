@@ -178,6 +178,7 @@ export const auditRoutes = createRouter();
 auditRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/v1/audit/export",
+  operationId: "exportAudit",
   tags: ["professional"],
   summary: "Audit export: every notification with its channel, delivery state and events' evidence (Professional)",
   description:
@@ -227,6 +228,7 @@ auditRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/audit/exports/{id}",
+    operationId: "getAuditExport",
     tags: ["professional"],
     summary: "An audit export's record: status, row count, SHA-256 of the bytes sent and its HMAC",
     description:

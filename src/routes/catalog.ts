@@ -17,6 +17,7 @@ const PlatformSchema = z
 const listPlatforms = createRoute({
   method: "get",
   path: "/v1/catalog/platforms",
+  operationId: "listPlatforms",
   tags: ["catalog"],
   summary: "Known platforms with their documents (the catalog grows from events)",
   security: bearer,

@@ -26,6 +26,32 @@ const CreateChannelBody = z
 
 const PatchChannelBody = z.object({ enabled: z.boolean() }).partial().strict().openapi("PatchChannel");
 
+/** The reference's examples, one per channel type. */
+const CREATE_CHANNEL_EXAMPLES = {
+  email: {
+    summary: "Email (an address other than the account's gets a confirmation link first)",
+    value: { type: "email", address: "legal-team@example.com" },
+  },
+  slack: {
+    summary: "Slack, with a bot token invited to the channel",
+    value: { type: "slack", bot_token: "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx", channel: "#terms-watch" },
+  },
+  webhook: {
+    summary: "A signed webhook (Standard Webhooks; the answer carries its signing secret, once)",
+    value: { type: "webhook", url: "https://hooks.example.com/clausewatch" },
+  },
+} satisfies Record<string, { summary: string; value: z.input<typeof CreateChannelBody> }>;
+
+const CHANNEL_EXAMPLE: z.infer<typeof ChannelSchema> = {
+  id: "chn_9d2e4f6a8b0c1e3f5a7b9c1d3e5f7a90",
+  type: "webhook",
+  target: "https://hooks.example.com/clausewatch",
+  status: "active",
+  status_reason: null,
+  created_at: "2026-05-09T15:04:37.120Z",
+  signing_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+};
+
 const tags = ["channels"];
 const security = bearer;
 const middleware = [requireUser];
@@ -35,6 +61,7 @@ export const channelRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/channels",
+      operationId: "listChannels",
       tags,
       security,
       middleware,
@@ -68,13 +95,14 @@ export const channelRoutes = createRouter()
     createRoute({
       method: "post",
       path: "/v1/channels",
+      operationId: "createChannel",
       tags,
       security,
       middleware,
       summary: "Add an email, Slack or webhook channel (webhooks get their signing secret, once)",
-      request: { body: jsonBody(CreateChannelBody) },
+      request: { body: jsonBody(CreateChannelBody, CREATE_CHANNEL_EXAMPLES) },
       responses: {
-        201: json(ChannelSchema, "The channel"),
+        201: json(ChannelSchema, "The channel (a webhook's carries its signing secret, this once)", CHANNEL_EXAMPLE),
         400: errors[400],
         401: errors[401],
         403: errors[403],
@@ -101,6 +129,7 @@ export const channelRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/channels/{id}",
+      operationId: "getChannel",
       tags,
       security,
       middleware,
@@ -114,6 +143,7 @@ export const channelRoutes = createRouter()
     createRoute({
       method: "patch",
       path: "/v1/channels/{id}",
+      operationId: "updateChannel",
       tags,
       security,
       middleware,
@@ -144,6 +174,7 @@ export const channelRoutes = createRouter()
     createRoute({
       method: "delete",
       path: "/v1/channels/{id}",
+      operationId: "deleteChannel",
       tags,
       security,
       middleware,

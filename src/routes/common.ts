@@ -4,6 +4,7 @@ import type { Metrics } from "../delivery/metrics";
 import type { Deps } from "../deps";
 import { ApiError } from "../lib/errors";
 import type { AuthedUser } from "./auth";
+import { SESSION_COOKIE } from "./preferences/session";
 
 export type AppEnv = {
   Variables: {
@@ -81,14 +82,18 @@ export const errors = {
   503: err("Database unavailable; retry"),
 };
 
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+/** A JSON answer; `example` (typed by the caller against the schema) shows in the reference. */
+export const json = <T extends z.ZodType>(schema: T, description: string, example?: z.infer<T>) => ({
   description,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+/** Named request examples; the reference offers them as a choice. */
+type Examples = Record<string, { summary: string; value: unknown }>;
+
+export const jsonBody = <T extends z.ZodType>(schema: T, examples?: Examples) => ({
   required: true,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(examples ? { examples } : {}) } },
 });
 
 /** Ids are opaque but printable ASCII; anything else (NUL included) is refused before it reaches SQL. */
@@ -109,4 +114,63 @@ export const PageQuery = z.object({
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
 
-export const bearer = [{ bearerAuth: [] }];
+/**
+ * The document's security schemes, registered once in app.ts; every operation names one of the
+ * requirements below (an empty list means no credentials), so a reader and a linter never have to
+ * guess which routes are open.
+ */
+export const securitySchemes = {
+  bearerAuth: {
+    type: "http",
+    scheme: "bearer",
+    description: "A user's API key, issued once when the operator creates the user (`POST /v1/admin/users`).",
+  },
+  adminBearer: {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's `ADMIN_TOKEN`. It is not a user key, and a user key is not it.",
+  },
+  standardWebhooks: {
+    type: "apiKey",
+    in: "header",
+    name: "webhook-signature",
+    description:
+      "Standard Webhooks (https://www.standardwebhooks.com) with `INGEST_SECRET`. Each request carries `webhook-id` " +
+      "(a unique message id), `webhook-timestamp` (Unix seconds, accepted within ±5 minutes) and `webhook-signature`: " +
+      "`v1,` + base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` keyed with the base64-decoded part of " +
+      "`INGEST_SECRET` after `whsec_`. The HMAC covers the body's exact bytes; a wrong or missing signature is a 401.",
+  },
+  svixSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "svix-signature",
+    description:
+      "Resend signs its webhooks with Svix and `RESEND_WEBHOOK_SECRET`: `svix-id`, `svix-timestamp` and `svix-signature` " +
+      "(`v1,` + base64 HMAC-SHA256 of `<svix-id>.<svix-timestamp>.<body>`). Without the secret configured the endpoint answers 404.",
+  },
+  metricsToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "`METRICS_TOKEN`, wanted by `/metrics` only when it is set.",
+  },
+  sessionCookie: {
+    type: "apiKey",
+    in: "cookie",
+    name: SESSION_COOKIE,
+    description: "The preference page's session, set by opening a sign-in link (`/preferences?token=…`).",
+  },
+} as const;
+
+/** Security requirements, one per kind of caller; `{}` among them makes credentials optional. */
+type Security = Partial<Record<keyof typeof securitySchemes, string[]>>[];
+export const bearer: Security = [{ bearerAuth: [] }];
+export const adminBearer: Security = [{ adminBearer: [] }];
+export const ingestSignature: Security = [{ standardWebhooks: [] }];
+export const resendSignature: Security = [{ svixSignature: [] }];
+/** Wanted only when METRICS_TOKEN is set. */
+export const optionalMetricsToken: Security = [{ metricsToken: [] }, {}];
+export const session: Security = [{ sessionCookie: [] }];
+/** A page that takes its signed link (`?token=`) or, failing that, the session cookie. */
+export const optionalSession: Security = [{ sessionCookie: [] }, {}];
+/** No credentials: the page's own token (in its path or query), if any, is the only key. */
+export const noAuth: Security = [];

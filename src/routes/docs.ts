@@ -1,54 +1,138 @@
+import { z } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { randomToken } from "../lib/crypto";
+import { type AppEnv, createRouter, json, noAuth } from "./common";
+
 /**
- * A self-contained docs page rendered from the same OpenAPI document as /openapi.json
- * (no CDN scripts: it works offline and leaks nothing).
+ * The API reference at /docs: Scalar, reading the same /openapi.json the service serves. Its
+ * script comes from this service (/docs/scalar.js), never a CDN: the page's policy runs only the
+ * scripts it tagged, and an offline machine has no CDN.
  */
-type Doc = {
-  info: { title: string; version: string; description?: string };
-  paths: Record<
-    string,
-    Record<
-      string,
-      { summary?: string; tags?: string[]; security?: unknown[]; responses?: Record<string, { description?: string }> }
-    >
-  >;
+
+/**
+ * The one place that reads Scalar's standalone bundle, from the installed @scalar/api-reference
+ * (the version package.json pins), once per process. Node-only on purpose, behind dynamic imports
+ * so that importing the app stays platform-neutral: a Workers build cannot read node_modules at
+ * run time and must replace this function with a bundled asset.
+ */
+async function readStandaloneBundle(): Promise<Uint8Array<ArrayBuffer>> {
+  const { createRequire } = await import("node:module");
+  const { readFile } = await import("node:fs/promises");
+  const { dirname, join } = await import("node:path");
+  // The package's exports hide package.json; its entry point sits in dist/, beside browser/.
+  const entry = createRequire(import.meta.url).resolve("@scalar/api-reference");
+  const bytes = await readFile(join(dirname(entry), "browser", "standalone.js"));
+  return new Uint8Array(bytes);
+}
+
+async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** 4.3 MB as is, 1.3 MB gzipped: compressed once per process, not per request (a phone downloads it). */
+type Bundle = { raw: Uint8Array<ArrayBuffer>; gzip: Uint8Array<ArrayBuffer> };
+let bundle: Promise<Bundle> | undefined;
+const loadBundle = () => {
+  if (!bundle) {
+    bundle = readStandaloneBundle().then(async (raw) => ({ raw, gzip: await gzip(raw) }));
+    // a failed read is retried by the next request rather than remembered
+    bundle.catch(() => {
+      bundle = undefined;
+    });
+  }
+  return bundle;
 };
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-export function renderDocs(doc: Doc): string {
-  const ops: { tag: string; method: string; path: string; summary: string; codes: string }[] = [];
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) {
-      ops.push({
-        tag: op.tags?.[0] ?? "other",
-        method: method.toUpperCase(),
-        path,
-        summary: op.summary ?? "",
-        codes: Object.keys(op.responses ?? {}).join(" "),
-      });
-    }
-  }
-  const tags = [...new Set(ops.map((o) => o.tag))];
-  const sections = tags
-    .map(
-      (t) =>
-        `<h2>${esc(t)}</h2><table><thead><tr><th>method</th><th>path</th><th>what</th><th>answers</th></tr></thead><tbody>${ops
-          .filter((o) => o.tag === t)
-          .map(
-            (o) =>
-              `<tr><td><code>${o.method}</code></td><td><code>${esc(o.path)}</code></td><td>${esc(o.summary)}</td><td>${esc(o.codes)}</td></tr>`,
-          )
-          .join("")}</tbody></table>`,
-    )
-    .join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(doc.info.title)} API</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
-code{font-size:.9em}</style></head><body>
-<h1>${esc(doc.info.title)} API <small>${esc(doc.info.version)}</small></h1>
-<p>${esc(doc.info.description ?? "")}</p>
-<p>The machine-readable contract is <a href="/openapi.json">/openapi.json</a>. Errors always answer
-<code>{"error": {"code", "message", "request_id"}}</code>.</p>
-${sections}</body></html>`;
+/**
+ * Two scripts run, both tagged with this response's nonce: our copy of Scalar's single-file bundle
+ * (it loads no further chunks) and the inline call that starts it. Scalar injects its styles at run
+ * time and sets style attributes, so styles need 'unsafe-inline' (scripts never do). It fetches
+ * /openapi.json and, from "Test request", the API itself: both same-origin. Nothing else loads.
+ */
+export function docsPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join("; ");
 }
+
+/**
+ * On a phone Scalar's top bar shows the current operation's summary on one unbreakable line, which
+ * widened the page to 660 px at 390 px wide; it may shrink and end in an ellipsis instead. (Code
+ * samples and long type signatures scroll or clip inside their own boxes already.)
+ */
+const PHONE_CSS = "header > .flex-1.whitespace-nowrap { min-width: 0; overflow: hidden; text-overflow: ellipsis; }";
+
+export const docsRoutes = createRouter();
+
+const html = { description: "An HTML page", content: { "text/html": { schema: { type: "string" as const } } } };
+docsRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/docs",
+  operationId: "showApiReference",
+  tags: ["operations"],
+  summary: "This API reference (Scalar), rendered in the browser from /openapi.json",
+  security: noAuth,
+  responses: { 200: html },
+});
+docsRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/docs/scalar.js",
+  operationId: "getApiReferenceScript",
+  tags: ["operations"],
+  summary: "The reference page's script: Scalar's standalone bundle, served from the installed package",
+  security: noAuth,
+  responses: {
+    200: { description: "JavaScript (gzip when accepted)", content: { "text/javascript": { schema: { type: "string" } } } },
+  },
+});
+// Served by app.doc31 in app.ts; described here with the rest of the documentation routes.
+docsRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/openapi.json",
+  operationId: "getOpenApiDocument",
+  tags: ["operations"],
+  summary: "This OpenAPI 3.1 document",
+  security: noAuth,
+  responses: { 200: json(z.record(z.string(), z.unknown()), "The OpenAPI document") },
+});
+
+docsRoutes.get(
+  "/docs",
+  Scalar<AppEnv>((c) => {
+    const nonce = randomToken(16);
+    c.header("Content-Security-Policy", docsPolicy(nonce));
+    return {
+      url: "/openapi.json",
+      // a `cdn` URL also selects Scalar's single-file bundle, which needs no further script loads
+      cdn: "/docs/scalar.js",
+      nonce,
+      pageTitle: "clausewatch API reference",
+      // Nothing may leave the machine: no fonts from Scalar's server, no usage data, no AI agent.
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+      hideClientButton: true,
+      showDeveloperTools: "never",
+      customCss: PHONE_CSS,
+    };
+  }),
+);
+
+docsRoutes.get("/docs/scalar.js", async (c) => {
+  const { raw, gzip } = await loadBundle();
+  const gzipped = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
+  c.header("Content-Type", "text/javascript; charset=utf-8");
+  c.header("Cache-Control", "public, max-age=3600");
+  c.header("Vary", "Accept-Encoding");
+  if (gzipped) c.header("Content-Encoding", "gzip");
+  return c.body(gzipped ? gzip : raw, 200);
+});

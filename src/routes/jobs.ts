@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { runDigestPlanner } from "../digest/planner";
 import { requireAdmin } from "./auth";
-import { bearer, createRouter, errors, json } from "./common";
+import { adminBearer, createRouter, errors, json } from "./common";
 
 const RunDigestsBody = z
   .object({ now: z.iso.datetime({ offset: true }).optional() })
@@ -11,9 +11,10 @@ const RunDigestsBody = z
 const runDigests = createRoute({
   method: "post",
   path: "/v1/admin/jobs/digests",
+  operationId: "runDigests",
   tags: ["operator"],
   summary: "Run the digest planner now; `now` decides what is due and ends the period",
-  security: bearer,
+  security: adminBearer,
   middleware: [requireAdmin],
   request: { body: { required: false, content: { "application/json": { schema: RunDigestsBody } } } },
   responses: {

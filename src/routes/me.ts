@@ -13,6 +13,7 @@ const PatchMeBody = z.object({ timezone, digest: DigestPrefs, alerts: AlertPrefs
 const getMe = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags: ["self-service"],
   summary: "The calling user",
   security: bearer,
@@ -23,6 +24,7 @@ const getMe = createRoute({
 const patchMe = createRoute({
   method: "patch",
   path: "/v1/me",
+  operationId: "updateMe",
   tags: ["self-service"],
   summary: "Change time zone, digest schedule or alert timing (nested objects merge)",
   security: bearer,
@@ -34,6 +36,7 @@ const patchMe = createRoute({
 const rotateKey = createRoute({
   method: "post",
   path: "/v1/me/api-key",
+  operationId: "rotateApiKey",
   tags: ["self-service"],
   summary: "Replace the API key; the old one stops working at once",
   security: bearer,
@@ -44,6 +47,7 @@ const rotateKey = createRoute({
 const preferencesLink = createRoute({
   method: "post",
   path: "/v1/me/preferences-link",
+  operationId: "createPreferencesLink",
   tags: ["self-service"],
   summary: "A sign-in link to the preference page (valid 7 days; opening it starts a session)",
   description:
@@ -56,6 +60,7 @@ const preferencesLink = createRoute({
 const revokeSessions = createRoute({
   method: "post",
   path: "/v1/me/sessions/revoke",
+  operationId: "revokeSessions",
   tags: ["self-service"],
   summary: "Sign out everywhere: ends every preference-page session and voids every sign-in link issued before",
   security: bearer,

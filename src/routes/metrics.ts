@@ -1,6 +1,6 @@
 import { timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { createRouter, errors } from "./common";
+import { createRouter, errors, optionalMetricsToken } from "./common";
 
 /**
  * Prometheus scrape: this process's counters and histograms, the process defaults, and the outbox
@@ -10,6 +10,8 @@ export const metricsRoutes = createRouter();
 metricsRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
+  security: optionalMetricsToken,
   tags: ["operations"],
   summary:
     "Prometheus metrics: deliveries by channel and outcome, ingest and delivery latency, outbox depth and age, process " +

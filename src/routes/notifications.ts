@@ -83,6 +83,7 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/notifications",
+      operationId: "listNotifications",
       tags,
       security,
       middleware,
@@ -124,6 +125,7 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/notifications/{id}",
+      operationId: "getNotification",
       tags,
       security,
       middleware,
@@ -141,6 +143,7 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: "post",
       path: "/v1/notifications/{id}/resend",
+      operationId: "resendNotification",
       tags,
       security,
       middleware,
@@ -166,6 +169,7 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: "post",
       path: "/v1/channels/{id}/test",
+      operationId: "testChannel",
       tags: ["channels"],
       security,
       middleware,

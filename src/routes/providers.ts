@@ -3,7 +3,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { Webhook } from "svix";
 import { channels, suppressions } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { createRouter, errors, json } from "./common";
+import { createRouter, errors, json, resendSignature } from "./common";
 
 /** What we read of Resend's webhook events (everything else is ignored). */
 const ResendEvent = z.object({
@@ -26,6 +26,8 @@ export const providerRoutes = createRouter();
 providerRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/providers/resend",
+  operationId: "receiveResendWebhook",
+  security: resendSignature,
   tags: ["providers"],
   summary: "Resend's webhooks (Svix-signed): hard bounces and complaints suppress the address",
   responses: {

@@ -3,7 +3,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { queueSignInEmail, SIGN_IN_LINK_DAYS, userByEmail, userIdFromManageToken } from "../services/sign-in";
-import type { AppEnv } from "./common";
+import { type AppEnv, noAuth } from "./common";
 import { messagePage, pageError } from "./preferences/layout";
 
 /**
@@ -108,6 +108,8 @@ const tokenParam = z.object({ token: z.string().openapi({ param: { name: "token"
 signInRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/manage/{token}",
+  operationId: "showManagePage",
+  security: noAuth,
   tags: ["pages"],
   summary:
     "The manage link of Slack, webhook and other-address messages: a page that can only email a sign-in link to the account address",
@@ -117,6 +119,8 @@ signInRoutes.openAPIRegistry.registerPath({
 signInRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/manage/{token}",
+  operationId: "emailManageSignInLink",
+  security: noAuth,
   tags: ["pages"],
   summary:
     "Emails a fresh sign-in link to the account's own address (a few an hour at most); the answer never reveals the address",
@@ -126,6 +130,8 @@ signInRoutes.openAPIRegistry.registerPath({
 signInRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/signin",
+  operationId: "showSignInPage",
+  security: noAuth,
   tags: ["pages"],
   summary: "A form to have a sign-in link emailed to an account address",
   responses: { 200: html, 429: html },
@@ -133,6 +139,8 @@ signInRoutes.openAPIRegistry.registerPath({
 signInRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/signin",
+  operationId: "requestSignInLink",
+  security: noAuth,
   tags: ["pages"],
   summary: "Emails a sign-in link if an account uses the address; answers the same either way",
   request: { body: { content: { "application/x-www-form-urlencoded": { schema: z.object({ email: z.string() }) } } } },

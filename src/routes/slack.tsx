@@ -16,7 +16,7 @@ import { ApiError } from "../lib/errors";
 import { effectiveTier } from "../lib/tiers";
 import { signToken, verifyToken } from "../lib/tokens";
 import { userFromSignInToken } from "../services/sign-in";
-import type { AppEnv } from "./common";
+import { type AppEnv, noAuth, optionalSession } from "./common";
 import { badLinkPage } from "./preferences/index";
 import { messagePage, pageError } from "./preferences/layout";
 import { limitHint } from "./preferences/plans";
@@ -228,6 +228,8 @@ const html = { description: "An HTML page", content: { "text/html": { schema: { 
 slackRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/slack/install",
+  operationId: "installSlack",
+  security: optionalSession,
   tags: ["pages"],
   summary: "Add to Slack: redirects to Slack's OAuth v2 authorize page with a signed, single-use state",
   request: { query: z.object({ token: z.string().optional().openapi({ description: "a preferences token" }) }) },
@@ -236,6 +238,8 @@ slackRoutes.openAPIRegistry.registerPath({
 slackRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/slack/oauth/callback",
+  operationId: "completeSlackInstall",
+  security: noAuth,
   tags: ["pages"],
   summary: "Add to Slack: exchanges the code (oauth.v2.access) and creates the Slack channel",
   request: {

@@ -116,6 +116,7 @@ function timelineItem(r: TimelineRow): TimelineItem {
 const timelineRoute = createRoute({
   method: "get",
   path: "/v1/timeline",
+  operationId: "getTimeline",
   tags: ["professional"],
   summary: "Governance timeline: changes to what you watch, newest first (Professional)",
   description:

@@ -4,7 +4,7 @@ import { optOutOfConfirmations } from "../db/queries/confirmations";
 import { channels, users } from "../db/schema";
 import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
-import { createRouter } from "./common";
+import { createRouter, noAuth } from "./common";
 import { escapeHtml, page } from "./pages";
 
 const WHAT: Record<"alerts" | "digests" | "all", string> = {
@@ -32,6 +32,8 @@ const tokenParam = z.object({ token: z.string().openapi({ param: { name: "token"
 unsubscribeRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/unsubscribe/{token}",
+  operationId: "showUnsubscribePage",
+  security: noAuth,
   tags: ["public"],
   summary: "Shows what the link would stop; never unsubscribes",
   request: { params: tokenParam },
@@ -40,6 +42,8 @@ unsubscribeRoutes.openAPIRegistry.registerPath({
 unsubscribeRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/unsubscribe/{token}",
+  operationId: "unsubscribe",
+  security: noAuth,
   tags: ["public"],
   summary: "RFC 8058 one-click unsubscribe: at once, no cookie needed",
   request: { params: tokenParam },

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { confirmChannel } from "../db/queries/channels";
 import { channels } from "../db/schema";
 import { verifyToken } from "../lib/tokens";
-import type { AppEnv } from "./common";
+import { type AppEnv, noAuth } from "./common";
 import { messagePage, pageError } from "./preferences/layout";
 
 /**
@@ -82,6 +82,8 @@ const tokenParam = z.object({ token: z.string().openapi({ param: { name: "token"
 verifyRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/verify-email/{token}",
+  operationId: "showEmailConfirmationPage",
+  security: noAuth,
   tags: ["pages"],
   summary: "The confirmation link of an added email address: shows a confirm button; never confirms",
   request: { params: tokenParam },
@@ -90,6 +92,8 @@ verifyRoutes.openAPIRegistry.registerPath({
 verifyRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/verify-email/{token}",
+  operationId: "confirmEmail",
+  security: noAuth,
   tags: ["pages"],
   summary: "Confirms the address (pending_verification → active); no cookie needed",
   request: { params: tokenParam },

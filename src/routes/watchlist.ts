@@ -84,6 +84,37 @@ async function refuse(
   throw new ApiError("invalid_request", describeIssues(issues));
 }
 
+/** The reference's examples, one per granularity (and the tier that allows it). */
+const CREATE_WATCH_EXAMPLES = {
+  platform: { summary: "A whole platform (every tier)", value: { platform: "anthropic" } },
+  document: {
+    summary: "One document, high severity and up (Watcher)",
+    value: { platform: "anthropic", document: "claudeai-terms-of-service", min_severity: "high" },
+  },
+  provision: {
+    summary: "One provision, AI-training changes only (Professional)",
+    value: {
+      platform: "anthropic",
+      document: "claudeai-terms-of-service",
+      provision: "ai-model-training-use-of-materials",
+      min_severity: "medium",
+      categories: ["ai-training"],
+    },
+  },
+} satisfies Record<string, { summary: string; value: z.input<typeof CreateWatchBody> }>;
+
+const WATCH_EXAMPLE: z.infer<typeof WatchSchema> = {
+  id: "wat_5f0c3a9e1b7d4c2a8e6f1d3b9a7c5e21",
+  platform: "anthropic",
+  document: "claudeai-terms-of-service",
+  provision: null,
+  min_severity: "high",
+  categories: null,
+  paused: false,
+  paused_reason: null,
+  created_at: "2026-05-09T15:02:11.482Z",
+};
+
 const tags = ["watchlist"];
 const security = bearer;
 const middleware = [requireUser];
@@ -93,6 +124,7 @@ export const watchlistRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/watchlist",
+      operationId: "listWatches",
       tags,
       security,
       middleware,
@@ -126,13 +158,14 @@ export const watchlistRoutes = createRouter()
     createRoute({
       method: "post",
       path: "/v1/watchlist",
+      operationId: "createWatch",
       tags,
       security,
       middleware,
       summary: "Watch a platform, document or provision",
-      request: { body: jsonBody(CreateWatchBody) },
+      request: { body: jsonBody(CreateWatchBody, CREATE_WATCH_EXAMPLES) },
       responses: {
-        201: json(WatchSchema, "The watch"),
+        201: json(WatchSchema, "The watch", WATCH_EXAMPLE),
         400: errors[400],
         401: errors[401],
         403: errors[403],
@@ -157,6 +190,7 @@ export const watchlistRoutes = createRouter()
     createRoute({
       method: "get",
       path: "/v1/watchlist/{id}",
+      operationId: "getWatch",
       tags,
       security,
       middleware,
@@ -170,6 +204,7 @@ export const watchlistRoutes = createRouter()
     createRoute({
       method: "patch",
       path: "/v1/watchlist/{id}",
+      operationId: "updateWatch",
       tags,
       security,
       middleware,
@@ -196,6 +231,7 @@ export const watchlistRoutes = createRouter()
     createRoute({
       method: "delete",
       path: "/v1/watchlist/{id}",
+      operationId: "deleteWatch",
       tags,
       security,
       middleware,

@@ -111,7 +111,7 @@ describe("operator token and user keys are separate", () => {
 });
 
 describe("every documented bearer route refuses callers without the right credentials", () => {
-  type Op = { security?: unknown[] };
+  type Op = { security?: Record<string, string[]>[] };
   const fill = (path: string) => path.replace(/\{[^}]+\}/g, "x");
 
   it("401 before validation, for no key and for the other kind of key", async () => {
@@ -119,8 +119,11 @@ describe("every documented bearer route refuses callers without the right creden
     const checked: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
-        if (!op.security?.length) continue;
-        const operator = path.startsWith("/v1/admin/");
+        // the bearer routes: signatures, the optional metrics token and the page session are tested where they live
+        const schemes = (op.security ?? []).flatMap((r) => Object.keys(r));
+        if (!schemes.includes("bearerAuth") && !schemes.includes("adminBearer")) continue;
+        const operator = schemes.includes("adminBearer");
+        expect(operator, `${method} ${path}`).toBe(path.startsWith("/v1/admin/"));
         const wrongKind = operator ? user.key : ctx.adminToken;
         const body = ["post", "patch", "put"].includes(method) ? {} : undefined;
         for (const token of [undefined, wrongKind, "cw_nonsense"]) {

@@ -12,7 +12,7 @@ import { ApiError } from "../../lib/errors";
 import { effectiveTier } from "../../lib/tiers";
 import { isValidTimeZone } from "../../lib/time";
 import { SIGN_IN_LINK_DAYS, userFromSignInToken } from "../../services/sign-in";
-import type { AppEnv } from "../common";
+import { type AppEnv, optionalSession, session } from "../common";
 import { ACTION_SUMMARY, ACTIONS, type Action, type ActionName, FLASH, type FlashKey } from "./actions";
 import { htmlPage, messagePage, newNonce, type PageStatus, pageError } from "./layout";
 import { limitHint } from "./plans";
@@ -179,6 +179,8 @@ const html = { description: "An HTML page", content: { "text/html": { schema: { 
 preferencesRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/preferences",
+  operationId: "showPreferencesPage",
+  security: optionalSession,
   tags: ["pages"],
   summary:
     "The preference page. `?token=` (a sign-in link from an email to the account address or POST /v1/me/preferences-link) starts a session (cookie) and answers 303 to `/preferences`",
@@ -191,7 +193,10 @@ for (const name of Object.keys(ACTIONS) as ActionName[]) {
   preferencesRoutes.openAPIRegistry.registerPath({
     method: "post",
     path: `/preferences/${name}`,
+    // "watches/add" → preferencesWatchesAdd
+    operationId: `preferences${name.replace(/(?:^|[/-])([a-z])/g, (_, ch: string) => ch.toUpperCase())}`,
     tags: ["pages"],
+    security: session,
     summary: ACTION_SUMMARY[name],
     description: "An HTML form post: needs the session cookie and the page's `csrf` field (403 page otherwise).",
     request: {
