@@ -128,3 +128,30 @@ export async function complete(db: Db, now: Date, outcomes: Outcome[]): Promise<
   );
   return done.length;
 }
+
+/**
+ * The heartbeat: moves the lease of claimed rows that are still ours (`sending`, same `attempts`)
+ * to `now + leaseMs`, in one statement. A row another dispatcher re-claimed after our lease ran
+ * out has a higher `attempts` and is left alone, so a replica that lost a claim can never extend
+ * someone else's. Returns the ids still held: the caller must not send the others.
+ */
+export async function extendLeases(
+  db: Db,
+  now: Date,
+  held: readonly { id: string; attempts: number }[],
+  leaseMs: number,
+): Promise<Set<string>> {
+  if (held.length === 0) return new Set();
+  const lease = ts(new Date(now.getTime() + leaseMs));
+  const kept = await rows<{ id: string }>(
+    db,
+    sql`update notifications n set next_attempt_at = ${lease}, lease_until = ${lease}, updated_at = ${ts(now)}
+      from ${jsonRecords(
+        held.map((h) => ({ id: h.id, attempts: h.attempts })),
+        "v(id text, attempts int)",
+      )}
+      where n.id = v.id and n.status = 'sending' and n.attempts = v.attempts
+      returning n.id`,
+  );
+  return new Set(kept.map((r) => r.id));
+}
