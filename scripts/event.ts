@@ -7,11 +7,28 @@
  * (202, then 200 with "duplicate": true). Exit status 1 if any post was not a 2xx.
  */
 import { readFileSync } from "node:fs";
-import { NotRunningError, postSignedEvent, targetFromEnv } from "./lib";
+import { argsOrExit, NotRunningError, postSignedEvent, targetFromEnv } from "./lib";
+
+const EVENT_USAGE = `usage: npm run event -- <event.json> [more.json …]
+
+Posts each file to a running clausewatch service at /v1/events, signed with INGEST_SECRET the
+way the change-detection pipeline signs (Standard Webhooks), its bytes unchanged, and prints the
+status and the answer. Posting the same file twice answers 200 "duplicate": true the second time.
+Exit status: 0 when every post answered 2xx, 1 otherwise, 2 on a usage error.
+
+options:
+  -h, --help      this text
+
+environment:
+  PUBLIC_URL      the service's base URL (default http://localhost:$PORT)
+  PORT            the service's port when PUBLIC_URL is unset (default 8787)
+  INGEST_SECRET   the signing secret (default: the one in DATA_DIR/secrets.json)
+  DATA_DIR        where \`npm start\` keeps the secrets it generated (default ./.data)
+`;
 
 async function main(files: string[]): Promise<number> {
   if (files.length === 0) {
-    console.error("usage: npm run event -- path/to/event.json [more.json …]");
+    process.stderr.write(`no event file given\n\n${EVENT_USAGE}`);
     return 2;
   }
   const target = targetFromEnv();
@@ -38,7 +55,7 @@ async function main(files: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
+main(argsOrExit(process.argv.slice(2), EVENT_USAGE)).then(
   (code) => process.exit(code),
   (err) => {
     console.error(err instanceof NotRunningError ? err.message : err);

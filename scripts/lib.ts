@@ -1,8 +1,49 @@
 import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Webhook } from "standardwebhooks";
 import { randomBytes, toHex } from "../src/lib/crypto";
 import { readStoredSecrets } from "../src/secrets";
+
+export type Args = { kind: "run"; positionals: string[] } | { kind: "help" } | { kind: "usage-error"; message: string };
+
+/**
+ * The scripts' command line: `-h`/`--help`, and positionals. Any other `-…` is an error rather than
+ * a file name, so `--help` never reaches `readFileSync` (a file really named `-x.json` is `./-x.json`).
+ */
+export function readArgs(argv: string[], maxPositionals = Number.POSITIVE_INFINITY): Args {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) return { kind: "help" };
+    if (positionals.length > maxPositionals)
+      return { kind: "usage-error", message: `unexpected argument: ${positionals[maxPositionals]}` };
+    return { kind: "run", positionals };
+  } catch (err) {
+    // node's text goes on to suggest `--`, which npm run already takes for itself: keep its first sentence
+    const message = (err instanceof Error ? err.message : String(err)).split(". ")[0];
+    return { kind: "usage-error", message: message.endsWith(".") ? message.slice(0, -1) : message };
+  }
+}
+
+/**
+ * Handles `--help` and usage errors the same way in every script: usage on stdout and exit 0, or
+ * the problem and the usage on stderr and exit 2. Answers the positionals otherwise.
+ */
+export function argsOrExit(argv: string[], usage: string, maxPositionals?: number): string[] {
+  const args = readArgs(argv, maxPositionals);
+  if (args.kind === "run") return args.positionals;
+  if (args.kind === "help") {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  process.stderr.write(`${args.message}\n\n${usage}`);
+  process.exit(2);
+}
 
 /** What the developer scripts need to talk to a running service. */
 export interface Target {
@@ -11,6 +52,8 @@ export interface Target {
   ingestSecret?: string;
   /** where the secrets came from, for messages */
   source: string;
+  /** DATA_DIR as these scripts see it: a service started here writes emails to its outbox/ */
+  dataDir: string;
 }
 
 /**
@@ -34,6 +77,7 @@ export function targetFromEnv(source: Record<string, string | undefined> = proce
     adminToken: env("ADMIN_TOKEN") ?? stored.ADMIN_TOKEN,
     ingestSecret: env("INGEST_SECRET") ?? stored.INGEST_SECRET,
     source: `the environment or ${dataDir}/secrets.json`,
+    dataDir,
   };
 }
 

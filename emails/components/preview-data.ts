@@ -13,129 +13,136 @@ export const previewLinks: ChangeSummary["links"] = {
   unsubscribe: "https://clausewatch.example/unsubscribe/preview-token",
 };
 
-export const sampleEvents: ChangeEvent[] = [
-  {
-    id: "evt_2026_05_14_anthropic_claudeai_tos_arbitration",
+type Change = ChangeEvent["changes"][number];
+
+const anthropic: ChangeEvent["platform"] = { slug: "anthropic", name: "Anthropic" };
+const claudeTerms: ChangeEvent["document"] = {
+  slug: "claudeai-terms-of-service",
+  title: "Claude.ai Terms of Service",
+  url: "https://www.anthropic.com/legal/consumer-terms",
+};
+
+export interface PreviewEventInput {
+  id: string;
+  /** also when the evidence was captured */
+  occurred_at: string;
+  /** default Anthropic */
+  platform?: ChangeEvent["platform"];
+  /** default the Claude.ai Terms of Service; the evidence's source is its URL */
+  document?: ChangeEvent["document"];
+  summary: string;
+  /** the one provision change; its severity is the event's */
+  change: Change & { severity: ChangeEvent["severity"] };
+  content_sha256: string;
+  archive_url?: string;
+}
+
+/**
+ * One preview event, shaped like the pipeline's: a `document.changed` with a single provision
+ * change, its evidence taken from the document. Every example below comes from here, so a change
+ * to the event shape is made once.
+ *
+ * @example previewEvent({ id: "evt_x", occurred_at: "2026-05-14T10:00:00Z", summary, change, content_sha256 })
+ */
+export function previewEvent(o: PreviewEventInput): ChangeEvent {
+  const document = o.document ?? claudeTerms;
+  return {
+    id: o.id,
     type: "document.changed",
-    occurred_at: "2026-05-14T10:00:00Z",
-    platform: { slug: "anthropic", name: "Anthropic" },
-    document: {
-      slug: "claudeai-terms-of-service",
-      title: "Claude.ai Terms of Service",
-      url: "https://www.anthropic.com/legal/consumer-terms",
+    occurred_at: o.occurred_at,
+    platform: o.platform ?? anthropic,
+    document,
+    severity: o.change.severity,
+    summary: o.summary,
+    changes: [o.change],
+    evidence: {
+      source_url: document.url,
+      ...(o.archive_url ? { archive_url: o.archive_url } : {}),
+      content_sha256: o.content_sha256,
+      captured_at: o.occurred_at,
     },
-    severity: "critical",
+  };
+}
+
+export const sampleEvents: ChangeEvent[] = [
+  previewEvent({
+    id: "evt_2026_05_14_anthropic_claudeai_tos_arbitration",
+    occurred_at: "2026-05-14T10:00:00Z",
     summary:
       "A binding arbitration clause with a class-action waiver was added; opting out requires written notice within 30 days.",
-    changes: [
-      {
-        provision: { slug: "dispute-resolution-arbitration", title: "Dispute Resolution and Arbitration" },
-        kind: "added",
-        severity: "critical",
-        confidence: "high",
-        categories: ["arbitration", "legal-rights"],
-        summary:
-          "Disputes go to individual binding arbitration; class actions are waived; a 30-day written opt-out window applies.",
-        after:
-          "You and Anthropic agree to resolve any disputes through final and binding arbitration on an individual basis, and not as a plaintiff or class member in any purported class or representative proceeding.",
-        regulations: ["FTC Act"],
-      },
-    ],
-    evidence: {
-      source_url: "https://www.anthropic.com/legal/consumer-terms",
-      content_sha256: "5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
-      captured_at: "2026-05-14T10:00:00Z",
+    change: {
+      provision: { slug: "dispute-resolution-arbitration", title: "Dispute Resolution and Arbitration" },
+      kind: "added",
+      severity: "critical",
+      confidence: "high",
+      categories: ["arbitration", "legal-rights"],
+      summary:
+        "Disputes go to individual binding arbitration; class actions are waived; a 30-day written opt-out window applies.",
+      after:
+        "You and Anthropic agree to resolve any disputes through final and binding arbitration on an individual basis, and not as a plaintiff or class member in any purported class or representative proceeding.",
+      regulations: ["FTC Act"],
     },
-  },
-  {
+    content_sha256: "5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
+  }),
+  previewEvent({
     id: "evt_2026_05_09_anthropic_claudeai_tos_training",
-    type: "document.changed",
     occurred_at: "2026-05-09T14:35:38Z",
-    platform: { slug: "anthropic", name: "Anthropic" },
-    document: {
-      slug: "claudeai-terms-of-service",
-      title: "Claude.ai Terms of Service",
-      url: "https://www.anthropic.com/legal/consumer-terms",
-    },
-    severity: "high",
     summary:
       "Conversations can be used to train models by default; the opt-out does not cover feedback or content flagged for safety review.",
-    changes: [
-      {
-        provision: { slug: "ai-model-training-use-of-materials", title: "AI Model Training Use of Materials" },
-        kind: "modified",
-        severity: "high",
-        confidence: "high",
-        categories: ["data-rights", "ai-training"],
-        summary:
-          "Even after opting out, Materials are used for training when you give Feedback or when they are flagged for safety review.",
-        before: "We may use Materials to provide, maintain, and improve the Services.",
-        after:
-          "We may use Materials to provide, maintain, and improve the Services and to develop other products and services, including training our models, unless you opt out of training through your account settings. Even if you opt out, we will use Materials for model training when: (1) you provide Feedback to us regarding any Materials, or (2) your Materials are flagged for safety review to improve our ability to detect harmful content, enforce our policies, or advance our safety research.",
-        regulations: ["GDPR", "UK GDPR", "CCPA", "EU AI Act", "California AB 2013"],
-      },
-    ],
-    evidence: {
-      source_url: "https://www.anthropic.com/legal/consumer-terms",
-      archive_url: "https://web.archive.org/web/20260509143538/https://www.anthropic.com/legal/consumer-terms",
-      content_sha256: "b10681ed0556f33fd77bdd0ca8d5a1d1e02616dab9696dadd177f042a3770d68",
-      captured_at: "2026-05-09T14:35:38Z",
+    change: {
+      provision: { slug: "ai-model-training-use-of-materials", title: "AI Model Training Use of Materials" },
+      kind: "modified",
+      severity: "high",
+      confidence: "high",
+      categories: ["data-rights", "ai-training"],
+      summary:
+        "Even after opting out, Materials are used for training when you give Feedback or when they are flagged for safety review.",
+      before: "We may use Materials to provide, maintain, and improve the Services.",
+      after:
+        "We may use Materials to provide, maintain, and improve the Services and to develop other products and services, including training our models, unless you opt out of training through your account settings. Even if you opt out, we will use Materials for model training when: (1) you provide Feedback to us regarding any Materials, or (2) your Materials are flagged for safety review to improve our ability to detect harmful content, enforce our policies, or advance our safety research.",
+      regulations: ["GDPR", "UK GDPR", "CCPA", "EU AI Act", "California AB 2013"],
     },
-  },
-  {
+    content_sha256: "b10681ed0556f33fd77bdd0ca8d5a1d1e02616dab9696dadd177f042a3770d68",
+    archive_url: "https://web.archive.org/web/20260509143538/https://www.anthropic.com/legal/consumer-terms",
+  }),
+  previewEvent({
     id: "evt_2026_05_13_windsurf_privacy_models",
-    type: "document.changed",
     occurred_at: "2026-05-13T06:10:44Z",
     platform: { slug: "windsurf", name: "Windsurf" },
     document: { slug: "windsurf-privacy-policy", title: "Windsurf Privacy Policy", url: "https://windsurf.com/privacy-policy" },
-    severity: "medium",
     summary: "Third-party model providers may process your data for tasks you did not select, such as summarization.",
-    changes: [
-      {
-        provision: { slug: "third-party-model-processing", title: "Processing by Third-Party Models" },
-        kind: "modified",
-        severity: "medium",
-        confidence: "high",
-        categories: ["data-sharing", "ai-vendors"],
-        summary: "OpenAI and Anthropic models may be used independent of your model selection for other tasks.",
-        before: "We use the model you select to process your requests.",
-        after:
-          "We may leverage OpenAI models independent of user selection for processing other tasks (e.g. for summarization). We may leverage Anthropic models independent of user selection for processing other tasks (e.g. for summarization).",
-        regulations: ["GDPR"],
-      },
-    ],
-    evidence: {
-      source_url: "https://windsurf.com/privacy-policy",
-      content_sha256: "0c1d2e3f405162738495a6b7c8d9eaf00c1d2e3f405162738495a6b7c8d9eaf0",
-      captured_at: "2026-05-13T06:10:44Z",
+    change: {
+      provision: { slug: "third-party-model-processing", title: "Processing by Third-Party Models" },
+      kind: "modified",
+      severity: "medium",
+      confidence: "high",
+      categories: ["data-sharing", "ai-vendors"],
+      summary: "OpenAI and Anthropic models may be used independent of your model selection for other tasks.",
+      before: "We use the model you select to process your requests.",
+      after:
+        "We may leverage OpenAI models independent of user selection for processing other tasks (e.g. for summarization). We may leverage Anthropic models independent of user selection for processing other tasks (e.g. for summarization).",
+      regulations: ["GDPR"],
     },
-  },
-  {
+    content_sha256: "0c1d2e3f405162738495a6b7c8d9eaf00c1d2e3f405162738495a6b7c8d9eaf0",
+  }),
+  previewEvent({
     id: "evt_2026_05_12_netflix_tou_ai",
-    type: "document.changed",
     occurred_at: "2026-05-12T19:45:00Z",
     platform: { slug: "netflix", name: "Netflix" },
     document: { slug: "netflix-terms-of-use", title: "Netflix Terms of Use", url: "https://help.netflix.com/legal/termsofuse" },
-    severity: "low",
     summary: "Using Netflix content to build, train or benchmark machine-learning systems is now expressly prohibited.",
-    changes: [
-      {
-        provision: { slug: "prohibited-ai-uses", title: "Prohibited Uses: Machine Learning" },
-        kind: "added",
-        severity: "low",
-        confidence: "medium",
-        categories: ["ai-training", "acceptable-use"],
-        summary: "Adds a ban on using the service in connection with training, testing, benchmarking or validating any ML model.",
-        after:
-          "(ix) engage in any of the foregoing in connection with the use, creation, development, modification, prompting, fine-tuning, training, testing, benchmarking or validation of any machine learning tool, model, system, algorithm, product or other technology.",
-      },
-    ],
-    evidence: {
-      source_url: "https://help.netflix.com/legal/termsofuse",
-      content_sha256: "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9",
-      captured_at: "2026-05-12T19:45:00Z",
+    change: {
+      provision: { slug: "prohibited-ai-uses", title: "Prohibited Uses: Machine Learning" },
+      kind: "added",
+      severity: "low",
+      confidence: "medium",
+      categories: ["ai-training", "acceptable-use"],
+      summary: "Adds a ban on using the service in connection with training, testing, benchmarking or validating any ML model.",
+      after:
+        "(ix) engage in any of the foregoing in connection with the use, creation, development, modification, prompting, fine-tuning, training, testing, benchmarking or validation of any machine learning tool, model, system, algorithm, product or other technology.",
     },
-  },
+    content_sha256: "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9",
+  }),
 ];
 
 /** The sample events as a user of `tier` receives them. */
