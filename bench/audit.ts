@@ -22,7 +22,7 @@ import { auditChunks } from "../src/db/queries/audit";
 import { createUser } from "../src/db/queries/users";
 import { type Database, rows } from "../src/db/types";
 import type { ChangeEvent } from "../src/ingest/event-schema";
-import { ingestEvent } from "../src/ingest/ingest";
+import { acceptEvent } from "../src/ingest/ingest";
 import { systemClock } from "../src/lib/clock";
 import { createKeys, randomBytes } from "../src/lib/crypto";
 import { silentLogger } from "../src/lib/log";
@@ -103,7 +103,7 @@ async function main() {
   const eventIds: string[] = [];
   for (let i = 0; i < DISTINCT_EVENTS; i++) {
     const e: ChangeEvent = { ...structuredClone(template), id: `evt_bench_${now.getTime()}_${i}` };
-    await ingestEvent(db, e, JSON.stringify(e), now);
+    await acceptEvent(db, e, JSON.stringify(e), now);
     eventIds.push(e.id);
   }
   const base = new Date(now.getTime() - NOTIFICATIONS * 1000);

@@ -29,7 +29,7 @@ import { renderWebhook } from "../src/delivery/render/webhook";
 import { createChannels } from "../src/delivery/setup";
 import type { Channels } from "../src/delivery/types";
 import type { ChangeEvent } from "../src/ingest/event-schema";
-import { ingestEvent } from "../src/ingest/ingest";
+import { acceptEvent } from "../src/ingest/ingest";
 import { systemClock } from "../src/lib/clock";
 import { createKeys, type Keys, randomBytes } from "../src/lib/crypto";
 import { createLogger } from "../src/lib/log";
@@ -94,7 +94,7 @@ async function seedOutbox(database: Database, keys: Keys, receiverUrl: string, n
   const { db } = database;
   const now = new Date();
   const event = { ...template, id: `evt_bench_${tag}` };
-  await ingestEvent(db, event, JSON.stringify(event), now);
+  await acceptEvent(db, event, JSON.stringify(event), now);
   const sealed = await Promise.all(
     Array.from({ length: n }, async (_, k) => {
       const url = `${receiverUrl}/hook/${tag}/${k + 1}`;

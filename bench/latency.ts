@@ -24,6 +24,7 @@ import { createDispatcher, notifyOutbox } from "../src/delivery/dispatcher";
 import { createMetrics } from "../src/delivery/metrics";
 import { createChannels } from "../src/delivery/setup";
 import type { ChangeEvent } from "../src/ingest/event-schema";
+import { createFanoutWorker } from "../src/ingest/fanout-worker";
 import { systemClock } from "../src/lib/clock";
 import { createKeys, randomBytes, toBase64 } from "../src/lib/crypto";
 import { createLogger } from "../src/lib/log";
@@ -110,12 +111,15 @@ async function main() {
     dispatcher.wake();
     notifyOutbox(database).catch((err) => log.warn("notify failed", { error: String(err) }));
   };
+  // accepted events are fanned out by the worker, woken at once (as src/index.ts wires it)
+  const fanout = createFanoutWorker({ database, clock: systemClock, log, onQueued });
   const app = createApp({
     database,
     clock: systemClock,
     keys,
     metrics,
     onQueued,
+    onAccepted: () => fanout.wake(),
     log,
     config: { adminToken, ingestSecret, publicUrl: "http://bench.invalid", allowPrivateWebhookTargets: true },
   });
@@ -150,6 +154,7 @@ async function main() {
     for (const ch of list.filter((c) => c.type === "email")) await api("PATCH", `/v1/channels/${ch.id}`, key, { enabled: false });
 
     await dispatcher.start();
+    await fanout.start();
     console.log(
       `clausewatch alert latency — ${database.kind}, ${fmt(EVENTS)} events one at a time (after ${WARMUP} warm-up), ` +
         "POST /v1/events → webhook at the receiver",
@@ -223,6 +228,7 @@ async function main() {
         `[${database.kind}, ${fmt(EVENTS)} events; the end-to-end path has two HTTP exchanges plus ingest and dispatch]`,
     );
   } finally {
+    await fanout.stop();
     await dispatcher.stop();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -100,7 +100,7 @@ export async function runDigestPlanner(o: {
       );
       const periodIds = await rows<{ id: string }>(
         tx,
-        sql`select e.id from events e where e.received_at > ${ts(minStart)} and e.received_at <= ${ts(o.now)}`,
+        sql`select e.id from events e where e.received_at > ${ts(minStart)} and e.received_at <= ${ts(o.now)} and e.fanned_out_at is not null`,
       );
       await loadFacts(tx, [...new Set([...items.map((i) => i.event_id), ...periodIds.map((e) => e.id)])]);
       const watched = await rows<{ user_id: string; n: number }>(

@@ -39,9 +39,14 @@ export interface FanoutRound {
  * `wait: true` queues for the lock instead of giving up (tests and scripts that must see the
  * result); the worker loop never waits, another replica is already doing the work.
  */
-export async function fanOutPending(db: Db, now: Date, opts: { batchSize?: number; wait?: boolean } = {}): Promise<FanoutRound> {
+export async function fanOutPending(
+  db: Db,
+  now: Date,
+  opts: { batchSize?: number; wait?: boolean; log?: Logger } = {},
+): Promise<FanoutRound> {
   const batchSize = opts.batchSize ?? BATCH;
-  return db.transaction(async (tx) => {
+  const started = performance.now();
+  const round = await db.transaction(async (tx) => {
     const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false };
     if (opts.wait) await tx.execute(sql`select pg_advisory_xact_lock(${FANOUT_LOCK_KEY.toString()}::bigint)`);
     else {
@@ -71,6 +76,12 @@ export async function fanOutPending(db: Db, now: Date, opts: { batchSize?: numbe
         .update(events)
         .set({ fannedOutAt: now, matchedUsers: r.matchedUsers, alerts: r.alerts, digestItems: r.digestItems })
         .where(eq(events.id, id));
+      opts.log?.debug("event fanned out", {
+        event_id: id,
+        matched_users: r.matchedUsers,
+        alerts: r.alerts,
+        digest_items: r.digestItems,
+      });
       round.events++;
       round.matchedUsers += r.matchedUsers;
       round.alerts += r.alerts;
@@ -78,13 +89,23 @@ export async function fanOutPending(db: Db, now: Date, opts: { batchSize?: numbe
     }
     return round;
   });
+  if (round.events > 0) {
+    opts.log?.info("fan-out batch", {
+      events: round.events,
+      matched_users: round.matchedUsers,
+      alerts: round.alerts,
+      digest_items: round.digestItems,
+      duration_ms: Math.round(performance.now() - started),
+    });
+  }
+  return round;
 }
 
 /** Fans out until nothing is pending (waiting for the lock): for tests, scripts and benchmarks. */
-export async function drainFanout(db: Db, clock: Clock): Promise<number> {
+export async function drainFanout(db: Db, clock: Clock, log?: Logger): Promise<number> {
   let total = 0;
   for (;;) {
-    const r = await fanOutPending(db, clock.now(), { wait: true });
+    const r = await fanOutPending(db, clock.now(), { wait: true, log });
     total += r.events;
     if (r.events === 0) return total;
   }
@@ -112,18 +133,8 @@ export function createFanoutWorker(o: FanoutWorkerOptions): WorkerLoop {
     pollMs: o.pollMs,
     listen: (onNotify) => o.database.listen(EVENTS_CHANNEL, onNotify),
     round: async () => {
-      const started = performance.now();
-      const r = await fanOutPending(o.database.db, o.clock.now(), { batchSize });
-      if (r.events > 0) {
-        o.log.info("fan-out batch", {
-          events: r.events,
-          matched_users: r.matchedUsers,
-          alerts: r.alerts,
-          digest_items: r.digestItems,
-          duration_ms: Math.round(performance.now() - started),
-        });
-        if (r.alerts > 0) o.onQueued?.();
-      }
+      const r = await fanOutPending(o.database.db, o.clock.now(), { batchSize, log: o.log });
+      if (r.alerts > 0) o.onQueued?.();
       return r.events === batchSize;
     },
   });

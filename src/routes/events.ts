@@ -1,20 +1,64 @@
 import { z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { ChangeEventSchema } from "../ingest/event-schema";
-import { ingestEvent } from "../ingest/ingest";
+import { type ChangeEvent, ChangeEventSchema } from "../ingest/event-schema";
+import { acceptEvent } from "../ingest/ingest";
 import { ApiError } from "../lib/errors";
 import { verifyWebhook, webhookKey } from "../lib/webhook-signature";
-import { createRouter, describeIssues, errors, json } from "./common";
+import { createRouter, describeIssues, errors, ingestSignature, json } from "./common";
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** The reference's example: test/fixtures/events/01-anthropic-ai-training.json (a test keeps them equal). */
+const EXAMPLE_EVENT: ChangeEvent = {
+  id: "evt_2026_05_09_anthropic_claudeai_tos_training",
+  type: "document.changed",
+  occurred_at: "2026-05-09T14:35:38Z",
+  platform: {
+    slug: "anthropic",
+    name: "Anthropic",
+  },
+  document: {
+    slug: "claudeai-terms-of-service",
+    title: "Claude.ai Terms of Service",
+    url: "https://www.anthropic.com/legal/consumer-terms",
+    last_updated: "2026-05-05",
+  },
+  severity: "high",
+  summary:
+    "Conversations can be used to train models by default; the opt-out does not cover feedback or content flagged for safety review.",
+  changes: [
+    {
+      provision: {
+        slug: "ai-model-training-use-of-materials",
+        title: "AI Model Training Use of Materials",
+      },
+      kind: "modified",
+      severity: "high",
+      confidence: "high",
+      categories: ["data-rights", "ai-training"],
+      summary:
+        "Even after opting out, Materials are used for training when you give Feedback or when they are flagged for safety review.",
+      before: "We may use Materials to provide, maintain, and improve the Services.",
+      after:
+        "We may use Materials to provide, maintain, and improve the Services and to develop other products and services, including training our models, unless you opt out of training through your account settings. Even if you opt out, we will use Materials for model training when: (1) you provide Feedback to us regarding any Materials, or (2) your Materials are flagged for safety review to improve our ability to detect harmful content, enforce our policies, or advance our safety research.",
+      regulations: ["GDPR", "UK GDPR", "CCPA", "EU AI Act", "California AB 2013"],
+    },
+  ],
+  evidence: {
+    source_url: "https://www.anthropic.com/legal/consumer-terms",
+    archive_url: "https://web.archive.org/web/20260509143538/https://www.anthropic.com/legal/consumer-terms",
+    content_sha256: "b10681ed0556f33fd77bdd0ca8d5a1d1e02616dab9696dadd177f042a3770d68",
+    captured_at: "2026-05-09T14:35:38Z",
+  },
+};
 
 const Accepted = z
   .object({
     event_id: z.string(),
     duplicate: z.literal(false),
-    matched_users: z.number().int(),
-    alerts: z.number().int(),
-    digest_items: z.number().int(),
+    status: z.literal("accepted").openapi({
+      description: "Stored durably; the fan-out follows within a second. What it did: GET /v1/admin/events/{id}",
+    }),
   })
   .openapi("EventAccepted");
 const Duplicate = z.object({ event_id: z.string(), duplicate: z.literal(true) }).openapi("EventDuplicate");
@@ -30,14 +74,17 @@ export const eventRoutes = createRouter();
 eventRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/events",
+  operationId: "postEvent",
+  security: ingestSignature,
   tags: ["ingest"],
   summary: "Post a change event (Standard Webhooks-signed with INGEST_SECRET)",
   request: {
-    headers: z.object({ "webhook-id": z.string(), "webhook-timestamp": z.string(), "webhook-signature": z.string() }),
-    body: { required: true, content: { "application/json": { schema: ChangeEventSchema } } },
+    // webhook-signature is the security scheme's header (standardWebhooks), so it is not repeated here
+    headers: z.object({ "webhook-id": z.string(), "webhook-timestamp": z.string() }),
+    body: { required: true, content: { "application/json": { schema: ChangeEventSchema, example: EXAMPLE_EVENT } } },
   },
   responses: {
-    202: json(Accepted, "Stored and matched"),
+    202: json(Accepted, "Stored; matching and queueing follow asynchronously"),
     200: json(Duplicate, "Already received: nothing changed"),
     400: errors[400],
     401: errors[401],
@@ -57,7 +104,7 @@ eventRoutes.post(
     },
   }),
   async (c) => {
-    const { config, database, clock, log, onQueued } = c.get("deps");
+    const { config, database, clock, log, onAccepted } = c.get("deps");
     // Read the whole (≤ 1 MiB) body before judging the headers, so that a 401 leaves the
     // connection clean for the sender's next post instead of answering early and closing it.
     const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -91,18 +138,9 @@ eventRoutes.post(
     }
     const parsed = ChangeEventSchema.safeParse(body);
     if (!parsed.success) throw new ApiError("invalid_request", describeIssues(parsed.error.issues));
-    const result = await ingestEvent(database.db, parsed.data, raw, clock.now(), { log, metrics: c.get("deps").metrics });
+    const result = await acceptEvent(database.db, parsed.data, raw, clock.now(), { log, metrics: c.get("deps").metrics });
     if (result.duplicate) return c.json({ event_id: parsed.data.id, duplicate: true }, 200);
-    if (result.alerts > 0) onQueued?.();
-    return c.json(
-      {
-        event_id: parsed.data.id,
-        duplicate: false,
-        matched_users: result.matchedUsers,
-        alerts: result.alerts,
-        digest_items: result.digestItems,
-      },
-      202,
-    );
+    onAccepted?.();
+    return c.json({ event_id: parsed.data.id, duplicate: false, status: "accepted" }, 202);
   },
 );

@@ -113,7 +113,7 @@ export async function watch(ctx: TestContext, user: TestUser, body: Json) {
 export async function postEvent(
   ctx: TestContext,
   event: unknown,
-  opts: { secret?: string; timestamp?: Date; raw?: string; msgId?: string } = {},
+  opts: { secret?: string; timestamp?: Date; raw?: string; msgId?: string; fanOut?: boolean } = {},
 ) {
   const raw = opts.raw ?? JSON.stringify(event);
   const msgId = opts.msgId ?? `msg_${uniq()}`;
@@ -137,7 +137,8 @@ export async function postEvent(
   } catch {
     json = { text };
   }
-  return { status: res.status, json, fanout: res.status === 202 ? await fannedOut(ctx, String(json.event_id)) : null };
+  const drain = res.status === 202 && opts.fanOut !== false;
+  return { status: res.status, json, fanout: drain ? await fannedOut(ctx, String(json.event_id)) : null };
 }
 
 /**
@@ -145,7 +146,7 @@ export async function postEvent(
  * what it did for this event, as `GET /v1/admin/events/{id}` reports it.
  */
 export async function fannedOut(ctx: TestContext, eventId: string) {
-  await drainFanout(ctx.database.db, ctx.clock);
+  await drainFanout(ctx.database.db, ctx.clock, ctx.deps.log);
   const [e] = await ctx.database.db
     .select({ matched_users: events.matchedUsers, alerts: events.alerts, digest_items: events.digestItems })
     .from(events)

@@ -63,7 +63,7 @@ describe("dispatcher: happy path per channel", () => {
     expect(slackRes.status).toBe(201);
 
     const posted = await postEvent(ctx, ev);
-    expect(posted.json.alerts).toBe(3);
+    expect(posted.fanout?.alerts).toBe(3);
     expect(await d.dispatcher.runOnce()).toBeGreaterThanOrEqual(3);
 
     const mine = await notificationsOf(u);
@@ -315,7 +315,7 @@ describe("dispatcher: what is never sent", () => {
     const path = new URL(link).pathname;
     expect((await ctx.app.request(path)).status).toBe(200);
     const later = freshEvent("05-anthropic-arbitration", { platformSlug: ev.platform.slug });
-    expect((await postEvent(ctx, later)).json.alerts).toBe(1); // GET did not unsubscribe
+    expect((await postEvent(ctx, later)).fanout?.alerts).toBe(1); // GET did not unsubscribe
     const post = await ctx.app.request(path, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

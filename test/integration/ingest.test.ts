@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestItems, events, notificationEvents, notifications } from "../../src/db/schema";
 import { rows } from "../../src/db/types";
-import { call, createTestContext, createUser, postEvent, type TestContext, uniq, watch } from "../helpers/app";
+import { call, createTestContext, createUser, fannedOut, postEvent, type TestContext, uniq, watch } from "../helpers/app";
 import { freshEvent } from "../helpers/events";
 
 let ctx: TestContext;
@@ -55,6 +55,26 @@ describe("POST /v1/events", () => {
     const catalog = await call(ctx, "GET", "/v1/catalog/platforms?limit=200", { token: free.key });
     const entry = (catalog.json.items as { slug: string; documents: { slug: string }[] }[]).find((x) => x.slug === p);
     expect(entry?.documents.map((d) => d.slug)).toEqual([ev.document.slug]);
+  });
+
+  it("answers 202 accepted after one write; matching and queueing happen in the fan-out", async () => {
+    const ev = freshEvent("01-anthropic-ai-training");
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: ev.platform.slug });
+    const res = await postEvent(ctx, ev, { fanOut: false });
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ event_id: ev.id, duplicate: false, status: "accepted" });
+    const path = `/v1/admin/events/${encodeURIComponent(ev.id)}`;
+    const before = await call(ctx, "GET", path, { token: ctx.adminToken });
+    expect(before.json).toMatchObject({ id: ev.id, fanned_out_at: null, matched_users: null, alerts: null });
+    expect(await countWhere(notificationEvents, ev.id)).toBe(0);
+    // a repeat before the fan-out ran is still a duplicate, and the fan-out does the event once
+    expect((await postEvent(ctx, ev, { fanOut: false })).json).toEqual({ event_id: ev.id, duplicate: true });
+    await fannedOut(ctx, ev.id);
+    const after = await call(ctx, "GET", path, { token: ctx.adminToken });
+    expect(after.json).toMatchObject({ matched_users: 1, alerts: 1, digest_items: 1 });
+    expect(after.json.fanned_out_at).toEqual(expect.any(String));
+    expect(await countWhere(notificationEvents, ev.id)).toBe(1);
   });
 
   it("answers a repeated id with duplicate: true and writes nothing more", async () => {

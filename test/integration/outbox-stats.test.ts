@@ -66,7 +66,7 @@ describe("GET /v1/admin/outbox/stats", () => {
     const ev = freshEvent("01-anthropic-ai-training");
     await watcher(ev.platform.slug, 30);
     await watcher(ev.platform.slug, 30);
-    expect((await postEvent(ctx, ev)).json.alerts).toBe(4);
+    expect((await postEvent(ctx, ev)).fanout?.alerts).toBe(4);
 
     const after = await stats();
     expect(count(after, "email", "pending")).toBe(count(before, "email", "pending") + 2);
