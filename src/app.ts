@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { timeout } from "hono/timeout";
 import { createMetrics } from "./delivery/metrics";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
@@ -18,8 +19,8 @@ import { adminListRoutes } from "./routes/admin-lists";
 import { auditRoutes } from "./routes/audit";
 import { catalogRoutes } from "./routes/catalog";
 import { channelRoutes } from "./routes/channels";
-import { type AppEnv, errors, fromHttpException, json } from "./routes/common";
-import { renderDocs } from "./routes/docs";
+import { type AppEnv, errors, fromHttpException, json, noAuth, securitySchemes } from "./routes/common";
+import { docsRoutes } from "./routes/docs";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { meRoutes } from "./routes/me";
@@ -41,6 +42,7 @@ import { watchlistRoutes } from "./routes/watchlist";
  * @example const app = createApp(deps); const res = await app.request("/healthz");
  */
 const MAX_BODY_BYTES = 256 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 export function createApp(given: Deps) {
   const deps = {
@@ -60,6 +62,20 @@ export function createApp(given: Deps) {
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     await next();
+  });
+
+  // A request the database cannot answer (down, or a half-open connection the pool has not yet
+  // dropped: db/deadline-socket.ts) gets 503 + Retry-After at the deadline instead of hanging.
+  // The timed-out handler may still finish in the background: writes are idempotent where a
+  // retry could repeat them (ingest by event id). Operator jobs and the audit export may run long.
+  const deadlineMs = given.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const deadline = timeout(
+    deadlineMs,
+    () => new HTTPException(503, { message: `no answer within ${deadlineMs} ms`, cause: { code: "ETIMEDOUT" } }),
+  );
+  app.use("*", async (c, next) => {
+    if (c.req.path.startsWith("/v1/admin/jobs/") || c.req.path.startsWith("/v1/audit/")) return next();
+    return deadline(c, next);
   });
 
   app.onError((err, c) => {
@@ -121,14 +137,18 @@ export function createApp(given: Deps) {
   app.openAPIRegistry.registerPath({
     method: "get",
     path: "/healthz",
+    operationId: "getHealth",
     tags: ["operations"],
+    security: noAuth,
     summary: "The process is up",
     responses: { 200: json(Status, "Up") },
   });
   app.openAPIRegistry.registerPath({
     method: "get",
     path: "/readyz",
+    operationId: "getReadiness",
     tags: ["operations"],
+    security: noAuth,
     summary: "The database answers",
     responses: { 200: json(Status, "Ready"), 503: errors[503] },
   });
@@ -155,20 +175,51 @@ export function createApp(given: Deps) {
   app.route("/", slackRoutes);
   app.route("/", providerRoutes);
   app.route("/", metricsRoutes);
+  app.route("/", docsRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  for (const [name, scheme] of Object.entries(securitySchemes)) {
+    app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  }
+  const publicUrl = deps.config.publicUrl.replace(/\/+$/, "");
   const docConfig = {
     openapi: "3.1.0",
     info: {
       title: "clausewatch",
       version: "0.1.0",
-      description: "Alerts and digests when the terms that govern you change.",
+      description:
+        "Alerts and digests when the terms that govern you change. Errors always answer " +
+        '`{"error": {"code", "message", "request_id"}}`.',
+      license: LICENSE,
     },
+    servers: [{ url: publicUrl, description: "This service (PUBLIC_URL)" }],
+    tags: DOC_TAGS,
   };
   app.doc31("/openapi.json", docConfig);
-  app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig) as unknown as Parameters<typeof renderDocs>[0])));
 
   return app;
 }
+
+/**
+ * The project has no licence file: it is not open source. `LicenseRef-…` is how SPDX names a
+ * licence not on its list, so this is a valid SPDX expression (OpenAPI's `identifier`) where
+ * npm's "UNLICENSED" is not one, and it needs no URL to a licence text that does not exist.
+ */
+const LICENSE = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
+
+/** The reference's sections, in reading order: what a user does first comes first. */
+const DOC_TAGS = [
+  { name: "self-service", description: "The calling user: profile, schedule, API key, sessions" },
+  { name: "catalog", description: "Platforms and documents seen in events" },
+  { name: "watchlist", description: "What a user watches, with filters" },
+  { name: "channels", description: "Where alerts and digests go: email, Slack, signed webhooks" },
+  { name: "notifications", description: "Alerts and digests as queued and delivered" },
+  { name: "professional", description: "Governance timeline and audit export (Professional)" },
+  { name: "ingest", description: "The change-detection pipeline's endpoint" },
+  { name: "operator", description: "The site's operator token: users, events, outbox, jobs" },
+  { name: "providers", description: "Callbacks from email providers" },
+  { name: "public", description: "Links in messages that work without signing in" },
+  { name: "pages", description: "Server-rendered HTML pages" },
+  { name: "operations", description: "Health, readiness, metrics and this reference" },
+];
 
 export type App = ReturnType<typeof createApp>;

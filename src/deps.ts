@@ -24,6 +24,8 @@ export interface AppConfig {
   publicRateLimitPerMinute?: number;
   /** TRUST_PROXY: the client address is the last X-Forwarded-For hop; unset → the socket's */
   trustProxy?: boolean;
+  /** REQUEST_TIMEOUT_MS: a request still unanswered then gets 503 `unavailable`; unset → 15 s */
+  requestTimeoutMs?: number;
 }
 
 export interface SlackAppConfig {
@@ -52,6 +54,8 @@ export interface Deps {
   resolveHost?: ResolveHost;
   /** called after a commit that queued notifications, to wake the dispatcher */
   onQueued?: () => void;
+  /** called after ingest stored a new event, to wake the fan-out worker (here and, by NOTIFY, on other replicas) */
+  onAccepted?: () => void;
   /** delivery counters for /metrics; createApp makes an empty set when none is given */
   metrics?: Metrics;
   /** rate-limit counters (Redis-backed in index.ts); unset → createApp counts in memory from config */

@@ -65,6 +65,7 @@ export const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: perMinute.default(600),
   PUBLIC_RATE_LIMIT_PER_MINUTE: perMinute.default(60),
   TRUST_PROXY: bool.default(false),
+  REQUEST_TIMEOUT_MS: positive.default(15_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")

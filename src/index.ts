@@ -7,6 +7,7 @@ import { createChannels } from "./delivery/setup";
 import type { Deps } from "./deps";
 import { runDigestPlanner } from "./digest/planner";
 import { parseEnv } from "./env";
+import { createFanoutWorker, notifyEvents } from "./ingest/fanout-worker";
 import { startScheduler } from "./jobs/scheduler";
 import { runTrialJob } from "./jobs/trials";
 import { systemClock } from "./lib/clock";
@@ -16,6 +17,34 @@ import { resolveHost } from "./lib/resolve";
 import { createRateLimits } from "./middleware/rate-limit";
 import { createRedisClient, nodeRemoteAddress } from "./middleware/rate-limit-node";
 import { loadSecrets, secretsBanner, secretsFile } from "./secrets";
+
+/** localhost names are exempt: a developer's own machine never needs https. */
+function isPlainHttpElsewhere(publicUrl: string): boolean {
+  const url = new URL(publicUrl);
+  if (url.protocol !== "http:") return false;
+  const host = url.hostname;
+  return !(host === "localhost" || host.endsWith(".localhost") || host === "127.0.0.1" || host === "[::1]");
+}
+
+/**
+ * Waits for the server to listen. A port taken or forbidden answers a one-line reason naming
+ * PORT (the usual fix), instead of an unhandled 'error' event and its stack; other errors throw.
+ */
+function listening(server: ReturnType<typeof serve>, port: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") resolve(`port ${port} is already in use; set PORT to another port`);
+      else if (err.code === "EACCES") resolve(`no permission to listen on port ${port}; set PORT to another port (above 1023)`);
+      else reject(err);
+    };
+    if (server.listening) return resolve(null);
+    server.once("error", onError);
+    server.once("listening", () => {
+      server.off("error", onError);
+      resolve(null);
+    });
+  });
+}
 
 /** Node entry: parse env once, build the dependencies, serve, and shut down cleanly. */
 async function main() {
@@ -30,6 +59,12 @@ async function main() {
   const secrets = loadSecrets(env.DATA_DIR, env);
   const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: `${env.DATA_DIR}/pglite` });
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  if (isPlainHttpElsewhere(publicUrl)) {
+    log.warn(
+      "PUBLIC_URL is http:// on a host other than localhost: mail providers honour one-click unsubscribe (RFC 8058) only over https, and session cookies are secure only over https",
+      { public_url: publicUrl },
+    );
+  }
 
   const keys = await createKeys(decodeSecretKey(secrets.secretKey));
   const metrics = createMetrics();
@@ -57,11 +92,18 @@ async function main() {
     dispatcher.wake();
     notifyOutbox(database).catch((err) => log.warn("notify failed", { error: String(err) }));
   };
+  // Events are accepted with one INSERT; this worker matches and queues them after the answer.
+  const fanout = createFanoutWorker({ database, clock: systemClock, log, onQueued });
+  const onAccepted = () => {
+    fanout.wake();
+    notifyEvents(database).catch((err) => log.warn("notify failed", { error: String(err) }));
+  };
   const deps: Deps = {
     database,
     clock: systemClock,
     metrics,
     onQueued,
+    onAccepted,
     rateLimits,
     remoteAddress: nodeRemoteAddress,
     keys,
@@ -74,6 +116,7 @@ async function main() {
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
       trustProxy: env.TRUST_PROXY,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       metricsToken: env.METRICS_TOKEN,
       slack:
         env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
@@ -85,7 +128,16 @@ async function main() {
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: "0.0.0.0" });
+  // Nothing else starts, and no banner is printed, until the port is really ours.
+  const refused = await listening(server, env.PORT);
+  if (refused) {
+    console.error(`clausewatch: ${refused}`);
+    redis?.disconnect();
+    await database.close();
+    process.exit(1);
+  }
   await dispatcher.start();
+  await fanout.start();
   const scheduler = startScheduler({
     database,
     clock: systemClock,
@@ -125,6 +177,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
+    // The dispatcher stops claiming at once and hands back what it has not sent, while its sends
+    // in flight get up to 10 s (stopGraceMs), alongside the HTTP requests' own 10 s.
+    const dispatcherStopped = dispatcher.stop();
     // Stop accepting; let in-flight requests finish; drop idle keep-alive sockets.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     if ("closeIdleConnections" in server) server.closeIdleConnections();
@@ -135,7 +190,9 @@ async function main() {
     force.unref();
     await closed;
     await scheduler.stop();
-    await dispatcher.stop();
+    // A fan-out round is one transaction: let it commit, then no more start.
+    await fanout.stop();
+    await dispatcherStopped;
     await database.close();
     // An open Redis socket (or its reconnect timer) would keep the process alive.
     redis?.disconnect();

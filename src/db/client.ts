@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { deadlineSocketFactory } from "./deadline-socket";
 import * as schema from "./schema";
 import type { Database, Db } from "./types";
 
@@ -53,6 +54,11 @@ export interface OpenOptions {
   idleInTransactionTimeoutMs?: number;
   /** how long `ping` (/readyz) waits for the server's answer */
   pingTimeoutMs?: number;
+  /**
+   * how long a connection that owes an answer may stay silent before it is dropped as half-open
+   * (db/deadline-socket.ts); default `statementTimeoutMs` + 5 s, none when that is 0; 0 = none
+   */
+  answerDeadlineMs?: number;
 }
 
 /**
@@ -80,7 +86,9 @@ const reconnectBackoff = (failures: number) => Math.min(0.05 * 2 ** failures, 2)
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database & { client: postgres.Sql | PGlite }> {
   if (opts.url) {
     const o = { ...POOL_DEFAULTS, ...definedOnly(opts) };
+    const deadlineMs = opts.answerDeadlineMs ?? (o.statementTimeoutMs > 0 ? o.statementTimeoutMs + 5_000 : 0);
     const client = postgres(opts.url, {
+      ...(deadlineMs > 0 && !usesTls(opts.url) ? { socket: deadlineSocketFactory(deadlineMs) } : {}),
       max: opts.max ?? 10,
       onnotice: () => {},
       connect_timeout: o.connectTimeoutMs / 1000,
@@ -171,6 +179,12 @@ function serverTimeouts(statementMs: number, lockMs: number, idleInTransactionMs
     lock_timeout: String(lockMs),
     idle_in_transaction_session_timeout: String(idleInTransactionMs),
   };
+}
+
+/** TLS connections keep postgres.js's own socket: the deadline socket reads plain bytes only. */
+function usesTls(url: string): boolean {
+  const mode = new URL(url).searchParams.get("sslmode") ?? new URL(url).searchParams.get("ssl");
+  return mode !== null && mode !== "disable" && mode !== "false";
 }
 
 /** The options the caller set, so that an explicit `undefined` keeps the default. */

@@ -131,12 +131,14 @@ export async function destroyReplicas(replicas: Replica[]): Promise<void> {
 /**
  * A TCP proxy between one replica and PostgreSQL that can go half-open: `freeze()` stops
  * forwarding bytes both ways and leaves every socket open (what a dead NAT entry or a
- * partitioned peer looks like to the client); `replace()` then drops the frozen connections and
- * forwards new ones again.
+ * partitioned peer looks like to the client); `heal()` forwards new connections again while the
+ * ones frozen stay frozen and open for good — only the client can notice and drop them;
+ * `replace()` drops the frozen connections itself.
  */
 export interface HalfOpenProxy {
   port: number;
   freeze(): void;
+  heal(): void;
   replace(): void;
   close(): Promise<void>;
 }
@@ -144,6 +146,8 @@ export interface HalfOpenProxy {
 export async function startProxy(targetPort: number): Promise<HalfOpenProxy> {
   let frozen = false;
   const pairs = new Set<[Socket, Socket]>();
+  /** connections open when the proxy froze: after heal() they stay frozen */
+  const dead = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     if (frozen) {
       // accepted and never answered: the connect attempt must time out on the client's side
@@ -153,6 +157,7 @@ export async function startProxy(targetPort: number): Promise<HalfOpenProxy> {
     }
     const upstream = new Socket();
     const pair: [Socket, Socket] = [client, upstream];
+    const stuck = () => frozen || dead.has(pair);
     pairs.add(pair);
     const drop = () => {
       pairs.delete(pair);
@@ -162,10 +167,10 @@ export async function startProxy(targetPort: number): Promise<HalfOpenProxy> {
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
     client.on("data", (d) => {
-      if (!frozen) upstream.write(d);
+      if (!stuck()) upstream.write(d);
     });
     upstream.on("data", (d) => {
-      if (!frozen) client.write(d);
+      if (!stuck()) client.write(d);
     });
     upstream.connect(targetPort, "127.0.0.1");
   });
@@ -176,12 +181,17 @@ export async function startProxy(targetPort: number): Promise<HalfOpenProxy> {
     freeze() {
       frozen = true;
     },
+    heal() {
+      for (const p of pairs) dead.add(p);
+      frozen = false;
+    },
     replace() {
       for (const [a, b] of pairs) {
         a.destroy();
         b.destroy();
       }
       pairs.clear();
+      dead.clear();
       frozen = false;
     },
     close: () =>

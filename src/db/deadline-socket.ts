@@ -1,0 +1,130 @@
+import { connect, type Socket } from "node:net";
+
+/**
+ * A socket for postgres.js (its `socket` option) that gives up on a connection whose server has
+ * gone silent while an answer is owed: the half-open connection (a dead NAT entry, a partitioned
+ * peer, a frozen proxy) that otherwise holds a request, a lease or a pool slot forever, because
+ * nothing ever closes it and the server-side `statement_timeout` never hears of the query.
+ *
+ * Written by hand because neither postgres.js (no client-side query timeout) nor Node (no
+ * TCP_USER_TIMEOUT; keepalive probes are answered by any proxy's kernel) offers it. It reads the
+ * protocol's message framing in both directions — each message is a type byte and a length —
+ * and counts the answers owed: one ReadyForQuery (`Z`) for the startup and for every Sync (`S`)
+ * or simple Query (`Q`) sent. While an answer is owed, the server must say something within
+ * `deadlineMs` (set above `statement_timeout`, after which the server itself answers with an
+ * error); otherwise the socket is destroyed with ETIMEDOUT, its queries fail as "unavailable"
+ * (503 + Retry-After for a request, a retry for a worker) and the pool connects afresh. A socket
+ * that owes nothing (an idle pool connection, a LISTEN connection waiting for notifications) is
+ * never timed. Plain TCP only: over TLS the bytes are not readable here.
+ */
+export function deadlineSocketFactory(deadlineMs: number) {
+  let next = 0;
+  return (options: { host: string[]; port: number[]; path?: string; connect_timeout?: number }): Promise<Socket> => {
+    const i = next++ % options.host.length;
+    const socket = options.path
+      ? connect(options.path)
+      : connect({ host: options.host[i], port: options.port[i] ?? options.port[0] });
+    watchAnswers(socket, deadlineMs);
+    // postgres.js starts its own connect timer only once this resolves: time the connect here.
+    const connectMs = (options.connect_timeout ?? 30) * 1000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(Object.assign(new Error(`connecting to PostgreSQL timed out after ${connectMs} ms`), { code: "CONNECT_TIMEOUT" }));
+      }, connectMs);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.off("error", reject);
+        resolve(socket);
+      });
+      socket.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  };
+}
+
+/** Splits a byte stream into protocol messages and reports each one's type byte. */
+function framer(firstUntyped: boolean, onMessage: (type: number) => void) {
+  let untyped = firstUntyped;
+  const header = Buffer.alloc(5);
+  let have = 0;
+  let skip = 0;
+  return (chunk: Buffer) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length - at);
+        skip -= n;
+        at += n;
+        continue;
+      }
+      const size = untyped ? 4 : 5;
+      const n = Math.min(size - have, chunk.length - at);
+      chunk.copy(header, have, at, at + n);
+      have += n;
+      at += n;
+      if (have < size) return;
+      const length = untyped ? header.readInt32BE(0) : header.readInt32BE(1);
+      onMessage(untyped ? 0 : header[0]);
+      untyped = false;
+      have = 0;
+      skip = length - 4;
+    }
+  };
+}
+
+const READY_FOR_QUERY = 0x5a; // Z
+const SYNC = 0x53; // S
+const SIMPLE_QUERY = 0x51; // Q
+const UNTYPED = 0; // the startup message (or a cancel request, which is answered by a close)
+
+function watchAnswers(socket: Socket, deadlineMs: number) {
+  let owed = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const disarm = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const arm = () => {
+    disarm();
+    if (owed <= 0) return;
+    timer = setTimeout(() => {
+      socket.destroy(
+        Object.assign(
+          new Error(`PostgreSQL sent nothing for ${deadlineMs} ms while a query was waiting (half-open connection?)`),
+          {
+            code: "ETIMEDOUT",
+          },
+        ),
+      );
+    }, deadlineMs);
+  };
+  const sent = framer(true, (type) => {
+    if (type === SYNC || type === SIMPLE_QUERY) owed++;
+    else if (type === UNTYPED) owed++;
+  });
+  const received = framer(false, (type) => {
+    if (type === READY_FOR_QUERY) owed--;
+  });
+  socket.on("close", disarm);
+
+  let reading = false;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+    // Attached at the first write, which postgres.js makes after adding its own 'data' listener:
+    // an earlier listener would start the stream flowing before postgres.js could read it.
+    if (!reading) {
+      reading = true;
+      socket.on("data", (data: Buffer) => {
+        received(data);
+        arm();
+      });
+    }
+    if (Buffer.isBuffer(chunk)) sent(chunk);
+    else if (typeof chunk === "string") sent(Buffer.from(chunk));
+    if (owed > 0 && !timer) arm();
+    return write(chunk, ...rest);
+  }) as typeof socket.write;
+}
