@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Answer, postSignedEvent, request } from "./lib";
+import { type Answer, postSignedEvent, request, waitForFanout } from "./lib";
 
 export const FIXTURES_DIR = fileURLToPath(new URL("../test/fixtures/events/", import.meta.url));
 export const DEMO_PLATFORMS = ["anthropic", "ideogram"] as const;
@@ -131,24 +131,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 async function readFanout(o: DemoOptions, events: DemoEvent[], deadline: number) {
   for (const e of events) {
     if (e.status !== 202 || e.matchedUsers !== undefined) continue;
-    for (;;) {
-      const r = await request(o.baseUrl, `/v1/admin/events/${encodeURIComponent(e.eventId)}`, bearer(o.adminToken));
-      if (r.status !== 200) break;
-      const v = r.body as {
-        fanned_out_at: string | null;
-        matched_users: number | null;
-        alerts: number | null;
-        digest_items: number | null;
-      };
-      if (v.fanned_out_at !== null) {
-        e.matchedUsers = v.matched_users ?? undefined;
-        e.alerts = v.alerts ?? undefined;
-        e.digestItems = v.digest_items ?? undefined;
-        break;
-      }
-      if (Date.now() >= deadline) break;
-      await sleep(200);
-    }
+    const counts = await waitForFanout(o.baseUrl, o.adminToken, e.eventId, deadline);
+    if (!counts) continue;
+    e.matchedUsers = counts.matched_users;
+    e.alerts = counts.alerts;
+    e.digestItems = counts.digest_items;
   }
 }
 

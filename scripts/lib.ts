@@ -145,6 +145,37 @@ export async function postSignedEvent(baseUrl: string, ingestSecret: string, raw
   });
 }
 
+export interface FanoutCounts {
+  matched_users: number;
+  alerts: number;
+  digest_items: number;
+}
+
+/**
+ * What the service's fan-out did for an accepted event, read where the operator reads it
+ * (`GET /v1/admin/events/{id}`), polling until `fanned_out_at` is set; null when the deadline
+ * passes first or the event is not there.
+ */
+export async function waitForFanout(
+  baseUrl: string,
+  adminToken: string,
+  eventId: string,
+  deadline: number,
+): Promise<FanoutCounts | null> {
+  for (;;) {
+    const r = await request(baseUrl, `/v1/admin/events/${encodeURIComponent(eventId)}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    if (r.status !== 200) return null;
+    const v = r.body as { fanned_out_at: string | null } & { [K in keyof FanoutCounts]: number | null };
+    if (v.fanned_out_at !== null) {
+      return { matched_users: v.matched_users ?? 0, alerts: v.alerts ?? 0, digest_items: v.digest_items ?? 0 };
+    }
+    if (Date.now() >= deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Serves a fetch handler on 127.0.0.1 on a free port; answers its base URL and a way to stop it. */
 export function serveOnFreePort(fetchHandler: (req: Request) => Response | Promise<Response>) {
   return new Promise<{ baseUrl: string; close: () => Promise<void> }>((resolve, reject) => {

@@ -22,6 +22,7 @@ import {
   request,
   serveOnFreePort,
   targetFromEnv,
+  waitForFanout,
 } from "../../scripts/lib";
 import { rows } from "../../src/db/types";
 import { createDispatcher, type Dispatcher } from "../../src/delivery/dispatcher";
@@ -196,6 +197,16 @@ describe("npm run event", () => {
       sql`select raw_body from events where id = ${(first.body as { event_id: string }).event_id}`,
     );
     expect(stored.raw_body).toBe(body);
+  });
+
+  it("reads what the fan-out did where the operator reads it, once it has run", async () => {
+    const body = raw();
+    const posted = await postSignedEvent(server.baseUrl, ctx.ingestSecret, body);
+    expect(posted.status).toBe(202);
+    const id = (posted.body as { event_id: string }).event_id;
+    const counts = await waitForFanout(server.baseUrl, ctx.adminToken, id, Date.now() + 10_000);
+    expect(counts).toEqual({ matched_users: expect.any(Number), alerts: expect.any(Number), digest_items: expect.any(Number) });
+    expect(await waitForFanout(server.baseUrl, ctx.adminToken, "evt_never_posted", Date.now())).toBeNull();
   });
 
   it("signs what the server reads when the file starts with a byte-order mark", async () => {
