@@ -27,7 +27,7 @@ export interface SeedStats {
  * watchers 1–4, professionals 1–8, drawn from a Zipf distribution over 325 platforms; some
  * paying users' watches carry a min_severity or a document.
  */
-export async function seed(db: Db, users: number, now: Date): Promise<SeedStats> {
+export async function seed(db: Db, users: number, now: Date, opts: { analyze?: boolean } = {}): Promise<SeedStats> {
   const at = sql`${now.toISOString()}::timestamptz`;
   await db.execute(sql`create table bench_platform as
     select k as rank, ${sql.raw(`'platform-' || lpad(k::text, 3, '0')`)} as slug,
@@ -72,8 +72,10 @@ export async function seed(db: Db, users: number, now: Date): Promise<SeedStats>
   await db.execute(sql`insert into channels (user_id, type, target, fingerprint, status, verified_at, created_at, updated_at)
     select id, 'webhook', 'https://hooks.example.com/' || substr(id, 5, 8), md5('webhook:' || id), 'active', ${at}, ${at}, ${at}
     from users where tier <> 'free' and ${sql.raw(u01(`'c2' || id`))} < 0.3`);
-  // Hint bits and statistics now, so the first measured event does not pay for them.
-  await db.execute(sql`vacuum analyze`);
+  // Hint bits and statistics now, so the first measured event does not pay for them. Without
+  // `analyze` (--stats none): hint bits only, no column statistics — a database whose autovacuum
+  // is off and which nobody analysed, as the fan-out must also plan well on.
+  await db.execute(opts.analyze === false ? sql`vacuum` : sql`vacuum analyze`);
 
   const tiers = await rows<{ tier: string; n: number }>(db, sql`select tier, count(*)::int as n from users group by tier`);
   const [{ w, c }] = await rows<{ w: number; c: number }>(

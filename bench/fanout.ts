@@ -17,9 +17,12 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { createApp } from "../src/app";
+import type { Db } from "../src/db/types";
 import { rows } from "../src/db/types";
-import type { ChangeEvent } from "../src/ingest/event-schema";
+import { type ChangeEvent, eventFacts } from "../src/ingest/event-schema";
+import { fanOutStatement } from "../src/ingest/fanout";
 import { drainFanout } from "../src/ingest/fanout-worker";
+import { acceptEvent } from "../src/ingest/ingest";
 import { systemClock } from "../src/lib/clock";
 import { createKeys, randomBytes, toBase64 } from "../src/lib/crypto";
 import { silentLogger } from "../src/lib/log";
@@ -32,6 +35,10 @@ const { values: args } = parseArgs({
     users: { type: "string", default: "100000" },
     reps: { type: "string", default: "5" },
     warmup: { type: "string", default: "2" },
+    /** "analyzed" (default) or "none": seed without ANALYZE, to see the plans without statistics */
+    stats: { type: "string", default: "analyzed" },
+    /** print EXPLAIN ANALYZE of the fan-out statement for one event (rolled back) */
+    explain: { type: "boolean", default: false },
   },
 });
 const USERS = Number(args.users);
@@ -39,6 +46,7 @@ const REPS = Number(args.reps);
 const WARMUP = Number(args.warmup);
 const kind = args.db;
 if (kind !== "pglite" && kind !== "postgres") throw new Error("--db is pglite or postgres");
+if (args.stats !== "analyzed" && args.stats !== "none") throw new Error("--stats is analyzed or none");
 if (!(USERS >= 100 && REPS >= 1 && WARMUP >= 0)) throw new Error("--users ≥ 100, --reps ≥ 1, --warmup ≥ 0");
 
 interface Sample {
@@ -53,7 +61,7 @@ async function main() {
   console.log(`clausewatch fan-out benchmark — ${database.kind}, ${fmt(USERS)} users, ${PLATFORMS} platforms`);
 
   const t = performance.now();
-  const stats = await seed(db, USERS, new Date());
+  const stats = await seed(db, USERS, new Date(), { analyze: args.stats === "analyzed" });
   const tiers = Object.entries(stats.users).map(([k, v]) => `${fmt(v)} ${k}`);
   console.log(
     `seeded in ${fmt(performance.now() - t)} ms: ${tiers.join(", ")}; ${fmt(stats.watches)} watches, ` +
@@ -190,8 +198,35 @@ async function main() {
     `\nfan-out ${fmt(f)} ms for ${fmt(last.rows)} rows; bare INSERT…SELECT ${fmt(b)} ms; ratio ${(f / b).toFixed(2)}` +
       `   [${database.kind}, median of ${REPS} after ${WARMUP} warm-ups]`,
   );
+  if (args.explain) await explainFanout(db, template);
   await database.close();
 }
+
+/** EXPLAIN ANALYZE of the fan-out statement for one more event, in a transaction rolled back. */
+async function explainFanout(db: Db, template: ChangeEvent) {
+  const e: ChangeEvent = {
+    ...template,
+    id: `evt_bench_explain_${Date.now()}`,
+    platform: { slug: platformSlug(1), name: "Platform 001" },
+  };
+  const now = new Date();
+  const plan: string[] = [];
+  await db
+    .transaction(async (tx) => {
+      await acceptEvent(tx, e, JSON.stringify(e), now);
+      const input = { eventId: e.id, platform: e.platform.slug, document: e.document.slug, facts: eventFacts(e), now };
+      const lines = await rows<Record<string, string>>(tx, sql`explain (analyze, costs, buffers off) ${fanOutStatement(input)}`);
+      for (const l of lines) plan.push(Object.values(l)[0]);
+      throw new Rollback();
+    })
+    .catch((err) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  console.log(`
+EXPLAIN ANALYZE of the fan-out statement (--stats ${args.stats}):\n${plan.join("\n")}`);
+}
+
+class Rollback extends Error {}
 
 main().catch((err) => {
   console.error(err);
