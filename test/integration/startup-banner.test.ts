@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,9 +7,9 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
 /*
- * `npm start` for real: the Node entry in its own process, on embedded PGlite in a fresh
- * DATA_DIR, listening on 127.0.0.1 only for the health check. What it prints and logs is read
- * whole, from start to shutdown.
+ * `npm start` for real: the bundle `npm run build` makes (what `npm start` runs) in its own
+ * process, on embedded PGlite in a fresh DATA_DIR, listening on 127.0.0.1 only for the health
+ * check. What it prints and logs is read whole, from start to shutdown.
  */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENV_ADMIN = "adm_given_by_the_operator_0123456789";
@@ -47,7 +47,8 @@ async function startAndStop(secrets: Record<string, string>): Promise<{ output: 
     LOG_LEVEL: "debug",
     ...secrets,
   };
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+  execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "" } });
+  const proc = spawn(process.execPath, ["--enable-source-maps", "dist/src/index.js"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -68,6 +69,9 @@ async function startAndStop(secrets: Record<string, string>): Promise<{ output: 
   }
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   expect(health.status).toBe(200);
+  // the bundle finds what it reads beside it: the migrations (ready) and the docs' script
+  expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  expect((await fetch(`http://127.0.0.1:${port}/docs/scalar.js`)).status).toBe(200);
   proc.kill("SIGTERM");
   expect(await exited).toBe(0);
   return { output, dataDir };
