@@ -11,7 +11,8 @@ import { createFanoutWorker, notifyEvents } from "./ingest/fanout-worker";
 import { startScheduler } from "./jobs/scheduler";
 import { runTrialJob } from "./jobs/trials";
 import { systemClock } from "./lib/clock";
-import { createKeys, decodeSecretKey } from "./lib/crypto";
+import { decodeSecretKey } from "./lib/crypto";
+import { createNodeKeys } from "./lib/crypto-node";
 import { createLogger } from "./lib/log";
 import { resolveHost } from "./lib/resolve";
 import { createRateLimits } from "./middleware/rate-limit";
@@ -57,7 +58,15 @@ async function main() {
   const env = parsed.env;
   const log = createLogger(env.LOG_LEVEL);
   const secrets = loadSecrets(env.DATA_DIR, env);
-  const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: `${env.DATA_DIR}/pglite` });
+  // debug: every PostgreSQL statement's text (no parameters) and round trip, from the protocol
+  const onStatement =
+    env.LOG_LEVEL === "debug"
+      ? (text: string, ms: number) =>
+          log.debug("sql", { sql: text.replace(/\s+/g, " ").trim().slice(0, 500), duration_ms: Math.round(ms * 10) / 10 })
+      : undefined;
+  const database = await openDatabase(
+    env.DATABASE_URL ? { url: env.DATABASE_URL, onStatement } : { dataDir: `${env.DATA_DIR}/pglite` },
+  );
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   if (isPlainHttpElsewhere(publicUrl)) {
     log.warn(
@@ -66,7 +75,8 @@ async function main() {
     );
   }
 
-  const keys = await createKeys(decodeSecretKey(secrets.secretKey));
+  // node:crypto keys (same bytes as crypto.ts's WebCrypto ones): the dispatcher HMACs and decrypts per message
+  const keys = createNodeKeys(decodeSecretKey(secrets.secretKey));
   const metrics = createMetrics();
   const channels = createChannels({
     publicUrl,

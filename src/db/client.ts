@@ -7,7 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { deadlineSocketFactory } from "./deadline-socket";
+import { deadlineSocketFactory, type StatementObserver } from "./deadline-socket";
 import * as schema from "./schema";
 import type { Database, Db } from "./types";
 
@@ -59,6 +59,8 @@ export interface OpenOptions {
    * (db/deadline-socket.ts); default `statementTimeoutMs` + 5 s, none when that is 0; 0 = none
    */
   answerDeadlineMs?: number;
+  /** told each statement's text and round-trip time (PostgreSQL; for the debug log) */
+  onStatement?: StatementObserver;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
     const o = { ...POOL_DEFAULTS, ...definedOnly(opts) };
     const deadlineMs = opts.answerDeadlineMs ?? (o.statementTimeoutMs > 0 ? o.statementTimeoutMs + 5_000 : 0);
     const client = postgres(opts.url, {
-      ...(deadlineMs > 0 && !usesTls(opts.url) ? { socket: deadlineSocketFactory(deadlineMs) } : {}),
+      ...(deadlineMs > 0 && !usesTls(opts.url) ? { socket: deadlineSocketFactory(deadlineMs, opts.onStatement) } : {}),
       max: opts.max ?? 10,
       onnotice: () => {},
       connect_timeout: o.connectTimeoutMs / 1000,

@@ -75,6 +75,60 @@ describe("deadline socket", () => {
     expect(at - t).toBeLessThan(2_000);
   });
 
+  it("times each statement from its Sync to its ReadyForQuery, with the text of its Parse", async () => {
+    // a server that answers every message batch with ReadyForQuery after 60 ms
+    const server = createServer((c) => {
+      c.on("error", () => {});
+      c.on("data", () => setTimeout(() => c.write(Buffer.from([0x5a, 0, 0, 0, 5, 0x49])), 60));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    open.push({ end: async () => void server.close() });
+    const seen: { text: string; ms: number }[] = [];
+    const socket = await deadlineSocketFactory(5_000, (text, ms) => seen.push({ text, ms }))({
+      host: ["127.0.0.1"],
+      port: [(server.address() as { port: number }).port],
+    });
+    const message = (type: string, body: Buffer) => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, "latin1");
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const z = (s: string) => Buffer.from(`${s}\0`, "utf8");
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8, 0);
+    startup.writeInt32BE(196608, 4);
+    let answers = 0;
+    const answered = (n: number) =>
+      new Promise<void>((r) => {
+        const on = (d: Buffer) => {
+          answers += d.filter((b) => b === 0x5a).length;
+          if (answers >= n) {
+            socket.off("data", on);
+            r();
+          }
+        };
+        socket.on("data", on);
+      });
+    socket.write(startup);
+    await answered(1);
+    // a named statement, parsed and bound, then bound again without its Parse
+    const bind = message("B", Buffer.concat([z(""), z("s1"), Buffer.alloc(6)]));
+    socket.write(
+      Buffer.concat([
+        message("P", Buffer.concat([z("s1"), z("select id from users where email = $1"), Buffer.alloc(2)])),
+        bind,
+        message("S", Buffer.alloc(0)),
+      ]),
+    );
+    await answered(2);
+    socket.write(Buffer.concat([bind, message("S", Buffer.alloc(0))]));
+    await answered(3);
+    socket.destroy();
+    expect(seen.map((s) => s.text)).toEqual(["select id from users where email = $1", "select id from users where email = $1"]);
+    for (const s of seen) expect(s.ms).toBeGreaterThanOrEqual(50);
+  });
+
   it("without a deadline the same query is still waiting after a second", async () => {
     const s = await silentServer();
     const sql = postgres(`postgres://u@127.0.0.1:${s.port}/db`, { fetch_types: false, max: 1 });
