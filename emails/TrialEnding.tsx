@@ -11,7 +11,7 @@ export interface TrialEndingProps extends Omit<TrialEndingNotice, "notice"> {
 }
 
 /**
- * Sent once, three days before a Watcher trial ends: what the user's own tier will pause, so
+ * Sent once, three days before a Watcher or Professional trial ends: what the user's own tier will pause, so
  * nothing goes quiet by surprise — and that nothing is deleted.
  */
 export function TrialEnding(p: TrialEndingProps) {
@@ -19,7 +19,8 @@ export function TrialEnding(p: TrialEndingProps) {
   const tier = capitalise(p.tier_after);
   const watches = p.watches.length + p.more_watches;
   const channels = p.channels.length + p.more_channels;
-  const heading = `Your Watcher trial ends on ${when}`;
+  const trial = capitalise(p.trial_tier);
+  const heading = `Your ${trial} trial ends on ${when}`;
   const preview =
     watches + channels > 0
       ? `${[watches ? plural(watches, "watch", "watches") : "", channels ? plural(channels, "channel") : ""].filter(Boolean).join(" and ")} will pause when it ends.`
@@ -28,7 +29,7 @@ export function TrialEnding(p: TrialEndingProps) {
     <Layout
       preview={preview}
       heading={heading}
-      reason="You are getting this because your clausewatch account is on a Watcher trial."
+      reason={`You are getting this because your clausewatch account is on a ${trial} trial.`}
       links={p.links}
     >
       <Text style={s.p}>
@@ -73,6 +74,7 @@ export function TrialEnding(p: TrialEndingProps) {
 
 TrialEnding.PreviewProps = {
   trial_ends_at: "2026-05-22T09:00:00.000Z",
+  trial_tier: "watcher",
   tier_after: "free",
   watches: [
     { platform: "anthropic", document: "claudeai-terms-of-service", provision: null, min_severity: "high", categories: null },

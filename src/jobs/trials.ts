@@ -5,7 +5,7 @@ import type { WatchRow } from "../db/schema/watches";
 import { type Database, jsonRecords, rows, textArray } from "../db/types";
 import type { ChannelRef, TrialEndingNotice, WatchRef } from "../delivery/types";
 import type { Logger } from "../lib/log";
-import { effectiveTier, type Tier } from "../lib/tiers";
+import { effectiveTier, type Tier, TRIAL_TIER, type TrialTier } from "../lib/tiers";
 
 /** The trial-ending email goes out this long before the trial ends. */
 export const TRIAL_NOTICE_DAYS = 3;
@@ -50,9 +50,9 @@ export async function expireTrials(o: {
   const chunkSize = o.chunkSize ?? 500;
   for (;;) {
     const done = await o.database.db.transaction(async (tx) => {
-      const due = await rows<{ id: string; tier: Tier; trial_ends_at: Date | string }>(
+      const due = await rows<{ id: string; tier: Tier; trial_ends_at: Date | string; trial_tier: TrialTier | null }>(
         tx,
-        sql`select id, tier, trial_ends_at from users
+        sql`select id, tier, trial_ends_at, trial_tier from users
           where trial_ends_at <= ${ts(o.now)} and (trial_processed_at is null or trial_processed_at < trial_ends_at)
           order by trial_ends_at, id limit ${chunkSize} for update skip locked`,
       );
@@ -63,7 +63,7 @@ export async function expireTrials(o: {
       );
       const plans = due.map((u) => {
         const s = state.get(u.id);
-        const tier = effectiveTier({ tier: u.tier, trialEndsAt: asDate(u.trial_ends_at) }, o.now);
+        const tier = effectiveTier({ tier: u.tier, trialEndsAt: asDate(u.trial_ends_at), trialTier: u.trial_tier }, o.now);
         return planTierLimits(u.id, tier, s?.watches ?? [], s?.channels ?? []);
       });
       const changes = await applyLimitPlans(tx, plans, o.now);
@@ -88,10 +88,11 @@ const watchRef = (w: WatchRow): WatchRef => ({
 const channelRef = (c: ChannelRow): ChannelRef => ({ type: c.type, target: c.target });
 
 /** What the trial-ending email says, from the plan of the user's own tier (nothing is written). */
-export function trialEndingNotice(trialEndsAt: Date, plan: LimitPlan): TrialEndingNotice {
+export function trialEndingNotice(trialEndsAt: Date, trialTier: TrialTier, plan: LimitPlan): TrialEndingNotice {
   return {
     notice: "trial_ending",
     trial_ends_at: trialEndsAt.toISOString(),
+    trial_tier: trialTier,
     tier_after: plan.tier,
     watches: plan.pauseWatches.slice(0, NOTICE_LIST_LIMIT).map(watchRef),
     more_watches: Math.max(0, plan.pauseWatches.length - NOTICE_LIST_LIMIT),
@@ -113,9 +114,15 @@ export async function queueTrialNotices(o: { database: Database; now: Date; chun
   const until = new Date(o.now.getTime() + TRIAL_NOTICE_DAYS * 86_400_000);
   let queued = 0;
   for (;;) {
-    const due = await rows<{ id: string; tier: Tier; trial_ends_at: Date | string; channel_id: string }>(
+    const due = await rows<{
+      id: string;
+      tier: Tier;
+      trial_ends_at: Date | string;
+      trial_tier: TrialTier | null;
+      channel_id: string;
+    }>(
       db,
-      sql`select u.id, u.tier, u.trial_ends_at, ch.id as channel_id
+      sql`select u.id, u.tier, u.trial_ends_at, u.trial_tier, ch.id as channel_id
         from users u
         join lateral (
           select c.id from channels c
@@ -139,7 +146,7 @@ export async function queueTrialNotices(o: { database: Database; now: Date; chun
       return {
         user_id: u.id,
         channel_id: u.channel_id,
-        payload: { key: trialNoticeKey(ends), ...trialEndingNotice(ends, plan) },
+        payload: { key: trialNoticeKey(ends), ...trialEndingNotice(ends, u.trial_tier ?? TRIAL_TIER, plan) },
       };
     });
     const inserted = await rows<{ id: string }>(

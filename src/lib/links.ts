@@ -12,8 +12,10 @@ export const UNSUBSCRIBE_LINK_DAYS = 365;
  * Which messages an unsubscribe link stops: the link in an alert stops alerts, in a digest
  * digests. A message to an address not yet confirmed carries `channel:<id>`: whoever received it
  * (maybe a stranger, through a typo) can stop mail to that address, and nothing else.
+ * A sign-up confirmation carries `signup` (the token's subject is the address, not a user): it
+ * stops every further confirmation email to that address.
  */
-export type UnsubscribeScope = "alerts" | "digests" | "all" | `channel:${string}`;
+export type UnsubscribeScope = "alerts" | "digests" | "all" | `channel:${string}` | "signup";
 
 export const scopeForKind = (kind: "alert" | "digest" | "test"): UnsubscribeScope => (kind === "digest" ? "digests" : "alerts");
 

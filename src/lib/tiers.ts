@@ -74,12 +74,18 @@ export const ENTITLEMENTS: Record<Tier, Entitlements> = {
   },
 };
 
-export const TRIAL_TIER: Tier = "watcher";
+/** The tiers a trial can lift a free user to (`trial: "watcher" | "professional"`). */
+export const TRIAL_TIERS = ["watcher", "professional"] as const;
+export type TrialTier = (typeof TRIAL_TIERS)[number];
+/** `trial: true`, and a trial the operator starts by setting `trial_ends_at` alone */
+export const TRIAL_TIER: TrialTier = "watcher";
 export const TRIAL_DAYS = 14;
 
-/** The tier in force: a running Watcher trial lifts a free user to Watcher. */
-export function effectiveTier(user: { tier: Tier; trialEndsAt: Date | null }, now: Date): Tier {
-  if (user.tier === "free" && user.trialEndsAt && user.trialEndsAt.getTime() > now.getTime()) return TRIAL_TIER;
+/** The tier in force: a running trial lifts a free user to its tier (Watcher when none is recorded). */
+export function effectiveTier(user: { tier: Tier; trialEndsAt: Date | null; trialTier: TrialTier | null }, now: Date): Tier {
+  if (user.tier === "free" && user.trialEndsAt && user.trialEndsAt.getTime() > now.getTime()) {
+    return user.trialTier ?? TRIAL_TIER;
+  }
   return user.tier;
 }
 

@@ -9,7 +9,10 @@ import { fromBase64Url, toBase64Url } from "./crypto";
  * - `preferences`: a sign-in link (starts a page session); carries `v`, the user's session epoch
  * - `manage`: opens a page that can only email a fresh sign-in link to the account address
  */
-export type TokenPurpose = "preferences" | "manage" | "unsubscribe" | "verify-email" | "slack-state";
+/**
+ * - `signup`: the link of a sign-up confirmation email; names the `signups` row, which makes it single use
+ */
+export type TokenPurpose = "preferences" | "manage" | "unsubscribe" | "verify-email" | "slack-state" | "signup";
 
 export interface TokenClaims {
   p: TokenPurpose;

@@ -2,11 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { applyTierLimits, lockUser } from "../db/queries/limits";
 import { outboxStats } from "../db/queries/outbox-stats";
-import { createUser, getUser } from "../db/queries/users";
+import { createUser, getUser, grantTrial } from "../db/queries/users";
 import { users } from "../db/schema";
 import { datetime } from "../ingest/event-schema";
 import { ApiError, notFound } from "../lib/errors";
-import { effectiveTier } from "../lib/tiers";
+import { effectiveTier, TRIAL_TIER, TRIAL_TIERS } from "../lib/tiers";
 import { requireAdmin } from "./auth";
 import { adminBearer, createRouter, errors, IdParam, json, jsonBody } from "./common";
 import { email, TierSchema, timezone, UserSchema } from "./schemas";
@@ -17,7 +17,13 @@ const CreateUserBody = z
     email,
     tier: TierSchema.default("free"),
     timezone: timezone.default("UTC"),
-    trial: z.boolean().default(false),
+    trial: z
+      .union([z.boolean(), z.enum(TRIAL_TIERS)])
+      .default(false)
+      .openapi({
+        description:
+          '`true` or `"watcher"`: a 14-day Watcher trial; `"professional"`: a Professional one. Free users only; one trial per address, ever (409 when it had one).',
+      }),
   })
   .openapi("CreateUser");
 
@@ -108,11 +114,11 @@ const outboxStatsRoute = createRoute({
 export const adminRoutes = createRouter()
   .openapi(createUserRoute, async (c) => {
     const body = c.req.valid("json");
-    if (body.trial && body.tier !== "free")
-      throw new ApiError("invalid_request", "trial: only a free user can start a Watcher trial");
+    const trial = body.trial === true ? TRIAL_TIER : body.trial === false ? null : body.trial;
+    if (trial && body.tier !== "free") throw new ApiError("invalid_request", "trial: only a free user can start a trial");
     const { database, clock } = c.get("deps");
     const now = clock.now();
-    const { user, apiKey } = await createUser(database.db, body, now);
+    const { user, apiKey } = await createUser(database.db, { ...body, trial, trialTaken: "reject" }, now);
     return c.json({ user: userJson(user, now), api_key: apiKey }, 201);
   })
   .openapi(getUserRoute, async (c) => {
@@ -134,10 +140,14 @@ export const adminRoutes = createRouter()
         .set({
           ...(body.tier ? { tier: body.tier } : {}),
           ...(body.trial_ends_at !== undefined ? { trialEndsAt: body.trial_ends_at ? new Date(body.trial_ends_at) : null } : {}),
+          // a trial the operator starts by date alone is a Watcher trial
+          ...(body.trial_ends_at && !current.trialTier ? { trialTier: TRIAL_TIER } : {}),
           updatedAt: now,
         })
         .where(eq(users.id, id))
         .returning();
+      // it counts as the address's one trial (sign-ups will not start another)
+      if (body.trial_ends_at) await grantTrial(tx, updated.email, updated.trialTier ?? TRIAL_TIER, now);
       await applyTierLimits(tx, id, effectiveTier(updated, now), now);
       return updated;
     });

@@ -43,7 +43,8 @@ export async function notificationsJson(db: Db, list: NotificationRow[]) {
   return list.map((n) => ({
     id: n.id,
     kind: n.kind,
-    channel_id: n.channelId,
+    // only a sign-up confirmation (no account yet, so never listed here) has no channel
+    channel_id: n.channelId ?? "",
     status: n.status,
     status_reason: n.statusReason,
     attempts: n.attempts,

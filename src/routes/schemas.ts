@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { slug } from "../ingest/event-schema";
 import { hasControlCharacters, isStorableText } from "../lib/storable";
-import { SEVERITIES, TIERS } from "../lib/tiers";
+import { SEVERITIES, TIERS, TRIAL_TIERS } from "../lib/tiers";
 import { DAYS, isValidTimeZone } from "../lib/time";
 
 export const TierSchema = z.enum(TIERS);
@@ -14,6 +14,9 @@ export const UserSchema = z
     email: z.string(),
     tier: TierSchema,
     effective_tier: TierSchema,
+    trial_tier: z.enum(TRIAL_TIERS).nullable().openapi({
+      description: "The tier a trial lifts a free user to until `trial_ends_at` (kept, like it, once the trial is over)",
+    }),
     trial_ends_at: z.string().nullable(),
     timezone: z.string(),
     digest: z.object({ day: z.enum(DAYS), hour: z.number().int(), send_when_empty: z.boolean() }),

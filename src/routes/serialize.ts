@@ -1,7 +1,7 @@
 import type { ChannelRow } from "../db/schema/channels";
 import type { UserRow } from "../db/schema/users";
 import type { WatchRow } from "../db/schema/watches";
-import { effectiveTier } from "../lib/tiers";
+import { effectiveTier, TRIAL_TIER } from "../lib/tiers";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -11,6 +11,7 @@ export function userJson(u: UserRow, now: Date) {
     email: u.email,
     tier: u.tier,
     effective_tier: effectiveTier(u, now),
+    trial_tier: u.trialEndsAt ? (u.trialTier ?? TRIAL_TIER) : null,
     trial_ends_at: iso(u.trialEndsAt),
     timezone: u.timezone,
     digest: { day: u.digestDay, hour: u.digestHour, send_when_empty: u.digestSendWhenEmpty },

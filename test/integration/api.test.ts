@@ -330,6 +330,7 @@ describe("the user", () => {
         email,
         tier: "free",
         effective_tier: "free",
+        trial_tier: null,
         trial_ends_at: null,
         timezone: "UTC",
         digest: { day: "mon", hour: 9, send_when_empty: true },

@@ -3,8 +3,10 @@ import { fileURLToPath } from "node:url";
 import { render } from "@react-email/render";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import SignInLink from "../../emails/SignInLink";
+import SignupConfirm from "../../emails/SignupConfirm";
 import TrialEnding from "../../emails/TrialEnding";
 import VerifyEmail from "../../emails/VerifyEmail";
+import Welcome from "../../emails/Welcome";
 import { emailElement } from "../../src/delivery/render/email";
 import { createChannels } from "../../src/delivery/setup";
 import type { MessageContent, OutboundMessage } from "../../src/delivery/types";
@@ -21,6 +23,8 @@ const FROM = "clausewatch <alerts@clausewatch.test>";
 const { links: _tl, timeZone: _tz, ...trial } = TrialEnding.PreviewProps;
 const { links: _vl, timeZone: _vz, ...verify } = VerifyEmail.PreviewProps;
 const { links: _sl, timeZone: _sz, ...signIn } = SignInLink.PreviewProps;
+const { links: _cl, timeZone: _cz, ...signupConfirm } = SignupConfirm.PreviewProps;
+const { links: _wl, timeZone: _wz, ...welcome } = Welcome.PreviewProps;
 
 const contents: Record<string, MessageContent> = {
   alert: { kind: "alert", events: summariesOf("professional") },
@@ -29,6 +33,8 @@ const contents: Record<string, MessageContent> = {
   trial_ending: { kind: "notice", notice: "trial_ending", ...trial },
   verify_email: { kind: "notice", notice: "verify_email", ...verify },
   sign_in_link: { kind: "notice", notice: "sign_in_link", ...signIn },
+  signup_confirm: { kind: "notice", notice: "signup_confirm", ...signupConfirm },
+  welcome: { kind: "notice", notice: "welcome", ...welcome },
 };
 
 const message = (name: string, n: number): OutboundMessage => ({
@@ -76,7 +82,7 @@ describe("every email passes the bulk-sender basics", () => {
       expect(email?.text?.length).toBeGreaterThan(100);
       expect(email?.text).not.toMatch(/<[a-z][^>]*>/i);
       // a confirmation goes to an address not yet the account's: no way in (no manage link)
-      if (name === "verify_email") expect(email?.text).not.toContain(links.manage);
+      if (name === "verify_email" || name === "signup_confirm") expect(email?.text).not.toContain(links.manage);
       else expect(email?.text).toContain(links.manage);
       expect(email?.headers).toMatchObject({
         "List-Unsubscribe": `<${links.unsubscribe}>`,

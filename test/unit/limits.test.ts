@@ -94,14 +94,16 @@ describe("the tier table", () => {
     });
   });
 
-  it("a running trial lifts a free user to watcher, and only a free user", () => {
+  it("a running trial lifts a free user to its tier (watcher when none is recorded), and only a free user", () => {
     const now = new Date("2026-05-09T12:00:00Z");
     const later = new Date(now.getTime() + 1000);
     const earlier = new Date(now.getTime() - 1000);
-    expect(effectiveTier({ tier: "free", trialEndsAt: later }, now)).toBe("watcher");
-    expect(effectiveTier({ tier: "free", trialEndsAt: now }, now)).toBe("free");
-    expect(effectiveTier({ tier: "free", trialEndsAt: earlier }, now)).toBe("free");
-    expect(effectiveTier({ tier: "free", trialEndsAt: null }, now)).toBe("free");
-    expect(effectiveTier({ tier: "professional", trialEndsAt: later }, now)).toBe("professional");
+    expect(effectiveTier({ tier: "free", trialEndsAt: later, trialTier: null }, now)).toBe("watcher");
+    expect(effectiveTier({ tier: "free", trialEndsAt: later, trialTier: "watcher" }, now)).toBe("watcher");
+    expect(effectiveTier({ tier: "free", trialEndsAt: later, trialTier: "professional" }, now)).toBe("professional");
+    expect(effectiveTier({ tier: "free", trialEndsAt: now, trialTier: "professional" }, now)).toBe("free");
+    expect(effectiveTier({ tier: "free", trialEndsAt: earlier, trialTier: "watcher" }, now)).toBe("free");
+    expect(effectiveTier({ tier: "free", trialEndsAt: null, trialTier: null }, now)).toBe("free");
+    expect(effectiveTier({ tier: "professional", trialEndsAt: later, trialTier: "watcher" }, now)).toBe("professional");
   });
 });

@@ -14,6 +14,7 @@ const notice: NoticeContent = {
   kind: "notice",
   notice: "trial_ending",
   trial_ends_at: "2026-05-22T22:30:00.000Z",
+  trial_tier: "watcher",
   tier_after: "free",
   watches: [
     { platform: "anthropic", document: "claudeai-terms-of-service", provision: null, min_severity: "high", categories: null },
@@ -63,6 +64,16 @@ describe("the trial-ending notice", () => {
     expect(email.text).toContain("Slack: #legal");
     expect(email.headers["List-Id"]).toBe("clausewatch notices <notices.clausewatch.test>");
     expect(email.headers["List-Unsubscribe"]).toBe(`<${msg.links.unsubscribe}>`);
+  });
+
+  it("a Professional trial is named as one in the subject, the email and Slack", async () => {
+    const pro = { ...msg, content: { ...notice, trial_tier: "professional" as const } };
+    const email = await createEmailRenderer({ publicUrl: "https://clausewatch.test" })(pro);
+    expect(email.subject).toBe("Your clausewatch Professional trial is ending: 5 watches and 1 channel will pause");
+    expect(email.text).toContain("Your Professional trial ends on 23 May 2026");
+    expect(email.text).toContain("is on a Professional trial");
+    expect(email.text).not.toContain("Watcher");
+    expect(JSON.stringify(renderSlack(pro).blocks)).toContain("Your Professional trial ends on");
   });
 
   it("Slack and webhook receivers get the same facts", () => {

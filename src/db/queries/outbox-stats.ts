@@ -44,8 +44,9 @@ export async function outboxStats(db: Db, now: Date, opts: { byStatus?: boolean 
   const out = await rows<Row>(
     db,
     sql`with open as materialized (
-        select n.status, c.type as channel_type, n.next_attempt_at
-        from notifications n join channels c on c.id = n.channel_id
+        -- a sign-up confirmation has no channel: it is an email to the address in its payload
+        select n.status, coalesce(c.type, 'email') as channel_type, n.next_attempt_at
+        from notifications n left join channels c on c.id = n.channel_id
         where n.status in ('pending', 'sending')
       ), groups as (
         select 'open' as grp, channel_type, status, count(*)::int as count from open group by channel_type, status

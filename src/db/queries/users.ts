@@ -3,9 +3,9 @@ import { nextDigestAt } from "../../digest/schedule";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { type Tier, TRIAL_DAYS } from "../../lib/tiers";
+import { type Tier, TRIAL_DAYS, type TrialTier } from "../../lib/tiers";
 import { addDays } from "../../lib/time";
-import { apiKeys, channels, users } from "../schema";
+import { apiKeys, channels, trialGrants, users } from "../schema";
 import type { UserRow } from "../schema/users";
 import type { Db } from "../types";
 
@@ -13,7 +13,26 @@ export interface NewUser {
   email: string;
   tier: Tier;
   timezone: string;
-  trial: boolean;
+  /** the trial to start (free users only), or null */
+  trial: TrialTier | null;
+  /**
+   * When the address already had its one trial: `reject` answers 409 (the operator asked for it
+   * explicitly), `skip` creates the user without one (a sign-up; the page says so).
+   */
+  trialTaken?: "reject" | "skip";
+}
+
+/**
+ * Records the address's one trial, ever; false when it had one already. Inside the caller's
+ * transaction: the primary key decides between racing requests.
+ */
+export async function grantTrial(db: Db, email: string, tier: TrialTier, now: Date): Promise<boolean> {
+  const granted = await db
+    .insert(trialGrants)
+    .values({ fingerprint: await emailFingerprint(email), tier, grantedAt: now })
+    .onConflictDoNothing()
+    .returning({ fingerprint: trialGrants.fingerprint });
+  return granted.length > 0;
 }
 
 /** `cw_` + 256 random bits; shown once, stored as SHA-256. */
@@ -26,13 +45,18 @@ export async function emailFingerprint(address: string): Promise<string> {
   return sha256Hex(`email:${address.toLowerCase()}`);
 }
 
-/** Creates the user, their API key and the account email channel in one transaction. */
+/** Creates the user, their API key and the account email channel (and records a trial) in one transaction. */
 export async function createUser(db: Db, input: NewUser, now: Date): Promise<{ user: UserRow; apiKey: string }> {
   const key = await mintApiKey();
   const userId = newId("usr");
   const fp = await emailFingerprint(input.email);
   try {
     const user = await db.transaction(async (tx) => {
+      let trial = input.trial;
+      if (trial && !(await grantTrial(tx, input.email, trial, now))) {
+        if (input.trialTaken !== "skip") throw new ApiError("conflict", "trial: this address has already had its one trial");
+        trial = null;
+      }
       const [user] = await tx
         .insert(users)
         .values({
@@ -40,7 +64,8 @@ export async function createUser(db: Db, input: NewUser, now: Date): Promise<{ u
           email: input.email,
           tier: input.tier,
           timezone: input.timezone,
-          trialEndsAt: input.trial ? addDays(now, TRIAL_DAYS) : null,
+          trialEndsAt: trial ? addDays(now, TRIAL_DAYS) : null,
+          trialTier: trial,
           digestPeriodStart: now,
           nextDigestAt: nextDigestAt("mon", 9, input.timezone, now),
           createdAt: now,

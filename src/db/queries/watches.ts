@@ -26,7 +26,12 @@ export const watchFingerprint = (w: WatchShape): Promise<string> =>
   sha256Hex(JSON.stringify([w.platform, w.document, w.provision, w.minSeverity, w.categories]));
 
 /** Throws 403 `tier_limit` when the tier does not allow this watch; an empty platform skips the count. */
-export async function checkWatchTier(db: Db, user: Pick<UserRow, "id" | "tier" | "trialEndsAt">, w: WatchShape, now: Date) {
+export async function checkWatchTier(
+  db: Db,
+  user: Pick<UserRow, "id" | "tier" | "trialEndsAt" | "trialTier">,
+  w: WatchShape,
+  now: Date,
+) {
   const tier = effectiveTier(user, now);
   const problem = watchFeatureProblem(tier, w);
   if (problem) throw new ApiError("tier_limit", problem);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { channels } from "./channels";
 import { idColumn, ts } from "./columns";
 import { digests } from "./digests";
@@ -19,12 +19,12 @@ export const notifications = pgTable(
   "notifications",
   {
     id: idColumn("ntf"),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    channelId: text("channel_id")
-      .notNull()
-      .references(() => channels.id, { onDelete: "cascade" }),
+    /**
+     * Both null only for a notice to an address that is no account yet (a sign-up confirmation,
+     * services/signup.ts): its payload names the address. The check below keeps it that way.
+     */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").references(() => channels.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
     statusReason: text("status_reason"),
@@ -56,6 +56,10 @@ export const notifications = pgTable(
     index("notifications_digest_idx").on(t.digestId).where(sql`${t.digestId} is not null`),
     // a notice is sent once per user and key (`trial_ending:<trial end>`), also when jobs race
     uniqueIndex("notifications_notice_key").on(t.userId, sql`(${t.payload}->>'key')`).where(sql`${t.kind} = 'notice'`),
+    check(
+      "notifications_recipient_check",
+      sql`(${t.userId} is not null and ${t.channelId} is not null) or (${t.kind} = 'notice' and ${t.payload}->>'notice' = 'signup_confirm')`,
+    ),
   ],
 );
 

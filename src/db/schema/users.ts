@@ -11,6 +11,8 @@ export const users = pgTable(
       .notNull()
       .default("free"),
     trialEndsAt: ts("trial_ends_at"),
+    /** the tier a trial lifts a free user to while `trial_ends_at` is ahead (kept, like it, as history) */
+    trialTier: text("trial_tier", { enum: ["watcher", "professional"] }),
     /**
      * When the trial job last applied the user's own tier after a trial ended. Kept apart from
      * `trial_ends_at` (which stays, as history): a trial the operator extends past this instant is
