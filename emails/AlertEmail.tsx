@@ -1,8 +1,10 @@
-import { Link, Text } from "@react-email/components";
+import { Text } from "@react-email/components";
+import { type EmailFit, FULL_FIT } from "../src/delivery/render/fit";
 import { clip, headline, listJoin, plural, severityLabel } from "../src/delivery/render/format";
 import { sortBySeverity } from "../src/delivery/summary";
 import type { ChangeSummary } from "../src/delivery/types";
 import { ChangeCard } from "./components/ChangeCard";
+import { Headlines } from "./components/Headlines";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks, sampleSummaries } from "./components/preview-data";
 import { s } from "./components/theme";
@@ -12,15 +14,16 @@ export interface AlertEmailProps {
   events: ChangeSummary[];
   links: EmailLinks;
   timeZone?: string;
+  /** how much fits in the byte budget (render/fit.ts); everything by default */
+  fit?: EmailFit;
 }
 
-/** Past this many cards an email gets clipped by Gmail (~100 KB); the rest is one link away. */
+/** At most this many cards; later events are listed as headlines (the byte budget may list fewer). */
 export const ALERT_CARD_LIMIT = 20;
 
-export function AlertEmail({ events, links, timeZone }: AlertEmailProps) {
+export function AlertEmail({ events, links, timeZone, fit = FULL_FIT }: AlertEmailProps) {
   const sorted = sortBySeverity(events);
-  const shown = sorted.slice(0, ALERT_CARD_LIMIT);
-  const hidden = sorted.length - shown.length;
+  const shown = sorted.slice(0, Math.min(ALERT_CARD_LIMIT, fit.full));
   const first = sorted[0];
   const single = sorted.length === 1 && first;
   const heading = single ? headline(first) : `${plural(sorted.length, "change")} on your watchlist`;
@@ -34,16 +37,14 @@ export function AlertEmail({ events, links, timeZone }: AlertEmailProps) {
     <Layout preview={preview} heading={heading} reason={reason} links={links}>
       {single ? null : <Text style={s.p}>Changes to the terms you watch, most severe first.</Text>}
       {shown.map((e) => (
-        <ChangeCard key={e.id} summary={e} level="h2" timeZone={timeZone} />
+        <ChangeCard key={e.id} summary={e} level="h2" timeZone={timeZone} fit={fit} />
       ))}
-      {hidden > 0 ? (
-        <Text style={s.p}>
-          {`…and ${plural(hidden, "more change")}. `}
-          <Link href={links.manage} style={s.link}>
-            See everything on your watchlist
-          </Link>
-        </Text>
-      ) : null}
+      <Headlines
+        items={sorted.slice(shown.length)}
+        limit={fit.headlines}
+        moreHref={links.manage}
+        moreLabel="See everything on your watchlist"
+      />
     </Layout>
   );
 }

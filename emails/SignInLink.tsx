@@ -40,7 +40,7 @@ export function SignInLink({ sign_in_url, expires_at, links, timeZone }: SignInL
       </Text>
       <Text style={s.small}>
         {`The link works until ${formatDate(expires_at, timeZone)}. Do not forward it: it signs in whoever opens it. "Sign out everywhere" on the preference page ends every session and every link sent before. If the button does not work, open this address: `}
-        <Link href={sign_in_url} style={s.link}>
+        <Link href={sign_in_url} style={s.url}>
           {sign_in_url}
         </Link>
       </Text>

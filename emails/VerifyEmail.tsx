@@ -44,7 +44,7 @@ export function VerifyEmail({ address, verify_url, expires_at, links, timeZone }
       </Text>
       <Text style={s.small}>
         {`The link works until ${formatDate(expires_at, timeZone)}. If the button does not work, open this address: `}
-        <Link href={verify_url} style={s.link}>
+        <Link href={verify_url} style={s.url}>
           {verify_url}
         </Link>
       </Text>

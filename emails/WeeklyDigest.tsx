@@ -1,5 +1,7 @@
 import { Heading, Link, Section, Text } from "@react-email/components";
+import { type EmailFit, FULL_FIT } from "../src/delivery/render/fit";
 import {
+  clip,
   coverageLine,
   DIGEST_ITEM_LIMIT,
   DIGEST_TITLE,
@@ -13,18 +15,26 @@ import { groupByPlatform, sortBySeverity } from "../src/delivery/summary";
 import type { ChangeSummary, DigestContent } from "../src/delivery/types";
 import { ChangeCard } from "./components/ChangeCard";
 import { DigestItem } from "./components/DigestItem";
+import { Headlines } from "./components/Headlines";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { isTrimmed } from "./components/parts";
 import { previewLinks, sampleSummaries } from "./components/preview-data";
 import { s } from "./components/theme";
 
-export type WeeklyDigestProps = Omit<DigestContent, "kind"> & { links: EmailLinks; timeZone?: string };
+export type WeeklyDigestProps = Omit<DigestContent, "kind"> & {
+  links: EmailLinks;
+  timeZone?: string;
+  /** how much fits in the byte budget (render/fit.ts); everything by default */
+  fit?: EmailFit;
+};
 
 export function WeeklyDigest(props: WeeklyDigestProps) {
   const { period, watchlist, highlights, coverage, regulatory_exposure, watched_platforms, links, timeZone } = props;
+  const fit = props.fit ?? FULL_FIT;
   const quiet = watchlist.length === 0;
   const when = formatPeriod(period, timeZone);
-  const preview = quiet ? quietWeekLine(watched_platforms) : `${coverageLine(coverage)} (${when}).`;
+  // the inbox shows the preview beside the subject: the reader's own changes, like the subject
+  const preview = quiet ? quietWeekLine(watched_platforms) : `${plural(watchlist.length, "change")} on your watchlist (${when}).`;
   return (
     <Layout
       preview={preview}
@@ -47,36 +57,68 @@ export function WeeklyDigest(props: WeeklyDigestProps) {
         </Text>
       ) : null}
       {/* A quiet week still carries the highlights: they are what makes even a free digest useful. */}
-      <Highlights items={sortBySeverity(highlights).slice(0, HIGHLIGHT_LIMIT)} timeZone={timeZone} />
-      {regulatory_exposure && regulatory_exposure.length > 0 ? <Exposure rows={regulatory_exposure} /> : null}
-      {quiet ? null : <Watchlist items={watchlist} links={links} timeZone={timeZone} />}
+      <Highlights items={sortBySeverity(highlights).slice(0, HIGHLIGHT_LIMIT)} links={links} timeZone={timeZone} fit={fit} />
+      {regulatory_exposure && regulatory_exposure.length > 0 ? <Exposure rows={regulatory_exposure} fit={fit} /> : null}
+      {quiet ? null : <Watchlist items={watchlist} links={links} timeZone={timeZone} fit={fit} />}
     </Layout>
   );
 }
 
-function Highlights({ items, timeZone }: { items: ChangeSummary[]; timeZone?: string }) {
+function Highlights({
+  items,
+  links,
+  timeZone,
+  fit,
+}: {
+  items: ChangeSummary[];
+  links: EmailLinks;
+  timeZone?: string;
+  fit: EmailFit;
+}) {
   if (items.length === 0) return null;
+  const full = items.slice(0, fit.full);
   return (
     <Section>
       <Heading as="h2" style={s.h2}>
         Highlights
       </Heading>
-      {items.map((e) => (
-        <ChangeCard key={e.id} summary={e} level="h3" timeZone={timeZone} />
+      {full.map((e) => (
+        <ChangeCard key={e.id} summary={e} level="h3" timeZone={timeZone} fit={fit} />
       ))}
+      <Headlines
+        items={items.slice(full.length)}
+        limit={fit.headlines}
+        moreHref={links.manage}
+        moreLabel="See this week's changes in your preferences"
+      />
     </Section>
   );
 }
 
-function Watchlist({ items, links, timeZone }: { items: ChangeSummary[]; links: EmailLinks; timeZone?: string }) {
-  // Cut after grouping, so the items kept are the most severe of the most severe platforms.
-  let budget = DIGEST_ITEM_LIMIT;
-  const groups = groupByPlatform(items).flatMap((g) => {
+function Watchlist({
+  items,
+  links,
+  timeZone,
+  fit,
+}: {
+  items: ChangeSummary[];
+  links: EmailLinks;
+  timeZone?: string;
+  fit: EmailFit;
+}) {
+  // Cut after grouping, so the items kept are the most severe of the most severe platforms; the
+  // budget's `full` first ones in full, the next ones as headlines, within the item cap.
+  const ordered = groupByPlatform(items);
+  const inFull = Math.min(fit.full, DIGEST_ITEM_LIMIT);
+  let budget = inFull;
+  const groups = ordered.flatMap((g) => {
     const kept = g.items.slice(0, Math.max(0, budget));
     budget -= kept.length;
     return kept.length > 0 ? [{ ...g, total: g.items.length, items: kept }] : [];
   });
-  const hidden = items.length - Math.min(items.length, DIGEST_ITEM_LIMIT);
+  const shown = new Set(groups.flatMap((g) => g.items.map((e) => e.id)));
+  const rest = ordered.flatMap((g) => g.items).filter((e) => !shown.has(e.id));
+  const headlines = Math.min(fit.headlines, DIGEST_ITEM_LIMIT - shown.size);
   return (
     <Section>
       <Heading as="h2" style={s.h2}>
@@ -85,27 +127,29 @@ function Watchlist({ items, links, timeZone }: { items: ChangeSummary[]; links: 
       {groups.map((g) => (
         <Section key={g.platform.slug}>
           <Heading as="h3" style={{ ...s.h3, margin: "16px 0 0" }}>
-            {`${g.platform.name} (${plural(g.total, "change")})`}
+            {`${clip(g.platform.name, 200)} (${plural(g.total, "change")})`}
           </Heading>
           {g.items.map((e) => (
-            <DigestItem key={e.id} summary={e} timeZone={timeZone} />
+            <DigestItem key={e.id} summary={e} timeZone={timeZone} fit={fit} />
           ))}
         </Section>
       ))}
-      {hidden > 0 ? (
-        <Text style={s.p}>
-          {`…and ${hidden} more. `}
-          <Link href={links.manage} style={s.link}>
-            See all changes on your watchlist
-          </Link>
-        </Text>
+      {rest.length > 0 && headlines > 0 && groups.length > 0 ? (
+        <Heading as="h3" style={{ ...s.h3, margin: "16px 0 0" }}>
+          More changes on your watchlist
+        </Heading>
       ) : null}
+      <Headlines items={rest} limit={headlines} moreHref={links.manage} moreLabel="See all changes on your watchlist" />
     </Section>
   );
 }
 
-function Exposure({ rows }: { rows: NonNullable<DigestContent["regulatory_exposure"]> }) {
+/** Past the text budget only the regulations most touched are listed; the count says how many more. */
+const EXPOSURE_ROWS_CUT = 10;
+
+function Exposure({ rows, fit }: { rows: NonNullable<DigestContent["regulatory_exposure"]>; fit: EmailFit }) {
   const sorted = sortExposure(rows);
+  const shown = fit.text === FULL_FIT.text ? sorted : sorted.slice(0, EXPOSURE_ROWS_CUT);
   return (
     <Section>
       <Heading as="h2" style={s.h2}>
@@ -113,12 +157,15 @@ function Exposure({ rows }: { rows: NonNullable<DigestContent["regulatory_exposu
       </Heading>
       <Text style={s.small}>Changes this week that touch each regulation.</Text>
       <ul style={{ margin: "4px 0", paddingLeft: "20px" }}>
-        {sorted.map((r) => (
+        {shown.map((r) => (
           <li key={r.regulation} style={s.p}>
             {`${r.regulation}: ${plural(r.changes, "change")}`}
           </li>
         ))}
       </ul>
+      {shown.length < sorted.length ? (
+        <Text style={s.small}>{`…and ${plural(sorted.length - shown.length, "more regulation")}.`}</Text>
+      ) : null}
     </Section>
   );
 }

@@ -27,7 +27,16 @@ const fontFamily =
 
 export const s = {
   body: { backgroundColor: color.page, color: color.text, fontFamily, margin: 0, padding: "12px 0" },
-  container: { maxWidth: "600px", width: "100%", padding: "0 16px" },
+  // border-box: width 100% plus the padding must not be wider than a 390 px phone; any long word
+  // (a URL in a summary, a token) wraps instead of widening the page
+  container: {
+    maxWidth: "600px",
+    width: "100%",
+    padding: "0 16px",
+    boxSizing: "border-box",
+    overflowWrap: "anywhere",
+    wordBreak: "break-word",
+  },
   brand: { fontSize: "14px", fontWeight: 700, letterSpacing: "0.02em", color: color.text, margin: "8px 0 0" },
   h1: { fontSize: "22px", lineHeight: "30px", fontWeight: 700, margin: "16px 0 8px", color: color.text },
   h2: { fontSize: "18px", lineHeight: "26px", fontWeight: 700, margin: "24px 0 8px", color: color.text },
@@ -35,10 +44,13 @@ export const s = {
   p: { fontSize: "15px", lineHeight: "23px", margin: "8px 0", color: color.text },
   small: { fontSize: "13px", lineHeight: "20px", margin: "4px 0", color: color.muted },
   // textDecorationLine replaces the key <Link> sets by default rather than adding a second one
-  link: { color: color.link, textDecorationLine: "underline" },
+  link: { color: color.link, textDecorationLine: "underline", overflowWrap: "anywhere", wordBreak: "break-word" },
+  /** a link whose text is a URL: breaks anywhere, so a 200-character token wraps on a phone */
+  url: { color: color.link, textDecorationLine: "underline", overflowWrap: "anywhere", wordBreak: "break-all" },
   item: { fontSize: "15px", lineHeight: "22px", fontWeight: 600, margin: "0", color: color.text },
   itemText: { fontSize: "15px", lineHeight: "22px", margin: "2px 0", color: color.text },
   hr: { borderColor: color.border, margin: "24px 0" },
+  elsewhere: { margin: "8px 0 0", padding: "4px 0 4px 10px", borderLeft: `2px solid ${color.border}` },
   card: { border: `1px solid ${color.border}`, borderRadius: "6px", padding: "12px 14px", margin: "12px 0" },
   quote: {
     fontSize: "14px",

@@ -1,6 +1,7 @@
 import type { Change, ChangeEvent } from "../ingest/event-schema";
 import { ENTITLEMENTS, type Severity, severityRank, type Tier } from "../lib/tiers";
-import type { ChangeSummary } from "./types";
+import type { ElsewhereItem } from "./elsewhere";
+import type { ChangeSummary, SummaryChange } from "./types";
 
 export type SummaryLinks = ChangeSummary["links"];
 
@@ -9,12 +10,26 @@ export type SummaryLinks = ChangeSummary["links"];
  * Fields are copied one by one rather than spread, so anything the event carries beyond the
  * contract (e.g. `document.last_updated`) never leaks into a webhook body.
  *
+ * Changes of a structured summary (Watcher, Professional) carry `elsewhere` from the lookup
+ * (delivery/elsewhere.ts; compose always passes one, so receivers get `[]` when there are none);
+ * free summaries have no changes, so no `elsewhere`.
+ *
  * @example
  * toChangeSummary(event, "free", links).changes // []
  */
-export function toChangeSummary(event: ChangeEvent, tier: Tier, links: SummaryLinks): ChangeSummary {
+export function toChangeSummary(
+  event: ChangeEvent,
+  tier: Tier,
+  links: SummaryLinks,
+  elsewhere?: (change: Change) => ElsewhereItem[],
+): ChangeSummary {
   const entitled = ENTITLEMENTS[tier];
-  const changes = entitled.summaries === "headlines" ? [] : event.changes.map((c) => trimChange(c, entitled.regulations));
+  const changes =
+    entitled.summaries === "headlines"
+      ? []
+      : event.changes.map((c) =>
+          elsewhere ? { ...trimChange(c, entitled.regulations), elsewhere: elsewhere(c) } : trimChange(c, entitled.regulations),
+        );
   const evidence: ChangeSummary["evidence"] = {
     source_url: event.evidence.source_url,
     content_sha256: event.evidence.content_sha256,
@@ -35,8 +50,8 @@ export function toChangeSummary(event: ChangeEvent, tier: Tier, links: SummaryLi
   };
 }
 
-function trimChange(c: Change, withRegulations: boolean): Change {
-  const out: Change = {
+function trimChange(c: Change, withRegulations: boolean): SummaryChange {
+  const out: SummaryChange = {
     provision: { slug: c.provision.slug, title: c.provision.title },
     kind: c.kind,
     categories: [...c.categories],

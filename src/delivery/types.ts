@@ -1,19 +1,24 @@
 import type { ChannelSecret } from "../db/queries/channels";
 import type { NotificationKind } from "../db/schema/notifications";
 import type { ChangeEvent } from "../ingest/event-schema";
-import type { Tier } from "../lib/tiers";
+import type { Tier, TrialTier } from "../lib/tiers";
+import type { ElsewhereItem } from "./elsewhere";
 
 /**
  * The one change-summary model every channel renders (contract: "What receivers get"):
  * the event as posted, plus links, trimmed to the user's tier — free keeps headlines
- * (`changes` is empty), only professional keeps `regulations`.
+ * (`changes` is empty), only professional keeps `regulations`; each change of a watcher's or
+ * professional's summary carries `elsewhere` (delivery/elsewhere.ts).
  */
 export type ChangeSummary = Pick<ChangeEvent, "id" | "type" | "occurred_at" | "severity" | "summary" | "evidence"> & {
   platform: { slug: string; name: string };
   document: { slug: string; title: string; url: string };
-  changes: ChangeEvent["changes"];
+  changes: SummaryChange[];
   links: { manage: string; unsubscribe: string };
 };
+
+/** A change as receivers get it: `elsewhere` on every change of a Watcher or Professional summary. */
+export type SummaryChange = ChangeEvent["changes"][number] & { elsewhere?: ElsewhereItem[] };
 
 export interface AlertContent {
   kind: "alert";
@@ -59,6 +64,8 @@ export interface ChannelRef {
 export interface TrialEndingNotice {
   notice: "trial_ending";
   trial_ends_at: string;
+  /** the tier the trial gave (the email names it) */
+  trial_tier: TrialTier;
   /** the tier that applies again when the trial ends */
   tier_after: Tier;
   /** the watches that will pause (at most NOTICE_LIST_LIMIT; `more_watches` counts the rest) */
@@ -93,10 +100,41 @@ export interface SignInNotice {
   expires_at: string;
 }
 
+/**
+ * "Confirm your sign-up" (POST /v1/signup): to an address that may be no account yet, so it
+ * carries only its confirm link and its own unsubscribe link. Queued by services/signup.ts.
+ */
+export interface SignupConfirmNotice {
+  notice: "signup_confirm";
+  address: string;
+  /** PUBLIC_URL/signup/confirm?token=…: a page whose button confirms (mail scanners follow links) */
+  confirm_url: string;
+  expires_at: string;
+  plan: "free" | "watcher_trial" | "professional_trial";
+}
+
+/**
+ * "Welcome": the account a sign-up created, with a sign-in link (so, like SignInNotice, only ever
+ * to the account's own address). What the sign-up started is fixed when queued.
+ */
+export interface WelcomeNotice {
+  notice: "welcome";
+  sign_in_url: string;
+  expires_at: string;
+  /** the platform the account now watches, if the sign-up named one */
+  platform: string | null;
+  trial_tier: TrialTier | null;
+  trial_ends_at: string | null;
+  /** a trial was asked for, but the address had already had its one trial */
+  trial_refused: boolean;
+}
+
 export type TrialEndingContent = { kind: "notice" } & TrialEndingNotice;
+export type SignupConfirmContent = { kind: "notice" } & SignupConfirmNotice;
+export type WelcomeContent = { kind: "notice" } & WelcomeNotice;
 export type SignInContent = { kind: "notice" } & SignInNotice;
 export type VerifyEmailContent = { kind: "notice" } & VerifyEmailNotice;
-export type NoticeContent = TrialEndingContent | VerifyEmailContent | SignInContent;
+export type NoticeContent = TrialEndingContent | VerifyEmailContent | SignInContent | SignupConfirmContent | WelcomeContent;
 
 export type MessageContent = AlertContent | DigestContent | TestContent | NoticeContent;
 

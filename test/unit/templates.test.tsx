@@ -4,10 +4,12 @@ import { describe, expect, it } from "vitest";
 import AlertEmail from "../../emails/AlertEmail";
 import { previewLinks } from "../../emails/components/preview-data";
 import SignInLink from "../../emails/SignInLink";
+import SignupConfirm from "../../emails/SignupConfirm";
 import TestEmail from "../../emails/TestEmail";
 import TrialEnding from "../../emails/TrialEnding";
 import VerifyEmail from "../../emails/VerifyEmail";
 import WeeklyDigest from "../../emails/WeeklyDigest";
+import Welcome from "../../emails/Welcome";
 import { TEXT_OPTIONS } from "../../src/delivery/render/email";
 import { fixtures } from "../helpers/events";
 import { digestContent, links, manyEvents, summariesOf } from "../helpers/messages";
@@ -53,6 +55,19 @@ const cases: { name: string; element: ReactElement; html: string[]; text: string
     element: <SignInLink {...SignInLink.PreviewProps} />,
     html: ["Open my preferences", "Your clausewatch sign-in link"],
     text: ["Do not forward it", SignInLink.PreviewProps.sign_in_url],
+  },
+  {
+    name: "SignupConfirm",
+    element: <SignupConfirm {...SignupConfirm.PreviewProps} />,
+    html: ["Confirm sign-up", SignupConfirm.PreviewProps.confirm_url],
+    text: ["a free account with a 14-day Watcher trial for dana@example.com", "works once, until 16 May 2026, 10:00 BST"],
+    manage: false,
+  },
+  {
+    name: "Welcome",
+    element: <Welcome {...Welcome.PreviewProps} />,
+    html: ["Welcome to clausewatch", "Open my preferences", Welcome.PreviewProps.sign_in_url],
+    text: ["Your account watches anthropic", "Your Watcher trial runs until 29 May 2026"],
   },
 ];
 
@@ -107,12 +122,14 @@ describe("AlertEmail", () => {
     expect(html).toContain("Watcher and Professional");
   });
 
-  it("a large group shows the 20 most severe in full and counts the rest", async () => {
+  it("a large group shows the 20 most severe in full and lists the rest as headlines", async () => {
     const events = manyEvents(40, (i) => ({ severity: i < 3 ? "critical" : "medium" }));
     const html = await render(<AlertEmail events={summariesOf("professional", events)} links={links} />);
     expect(html.match(/SHA-256/g)).toHaveLength(20);
     expect(html.match(/>Critical</g)).toHaveLength(3);
-    expect(html).toContain("…and 20 more changes.");
+    // platform · document · severity, linked to the document
+    expect(html.match(/<li [^>]*><a href="https:\/\/www\.anthropic\.com\/legal\/consumer-terms"/g)).toHaveLength(20);
+    expect(html).toContain("Claude.ai Terms of Service</a> · Medium</li>");
     // Gmail clips a message past ~102 KB, footer and unsubscribe link included
     expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
   });
@@ -143,7 +160,7 @@ describe("WeeklyDigest", () => {
     const html = await render(<WeeklyDigest {...digest} links={links} />);
     const watchlist = html.slice(html.indexOf("Your watchlist"));
     expect(watchlist.match(/SHA-256/g)).toHaveLength(50);
-    expect(watchlist).toContain("…and 70 more.");
+    expect(watchlist).toContain("…and 70 more changes.");
     expect(watchlist).toContain(`href="${links.manage}"`);
     expect(watchlist.indexOf("Platform 39 (3 changes)")).toBeGreaterThan(-1);
     expect(watchlist.indexOf("Critical")).toBeLessThan(watchlist.indexOf("Low"));

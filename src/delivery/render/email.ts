@@ -2,11 +2,14 @@ import { render, toPlainText } from "@react-email/render";
 import { createElement, type ReactElement } from "react";
 import { AlertEmail } from "../../../emails/AlertEmail";
 import { SignInLink } from "../../../emails/SignInLink";
+import { SignupConfirm } from "../../../emails/SignupConfirm";
 import { TestEmail } from "../../../emails/TestEmail";
 import { TrialEnding } from "../../../emails/TrialEnding";
 import { VerifyEmail } from "../../../emails/VerifyEmail";
 import { WeeklyDigest } from "../../../emails/WeeklyDigest";
+import { Welcome } from "../../../emails/Welcome";
 import type { OutboundMessage, RenderEmail } from "../types";
+import { EMAIL_BUDGET_BYTES, type EmailFit, FIT_STEPS, FULL_FIT, roughBytes } from "./fit";
 import { subjectFor } from "./format";
 
 /** html-to-text upper-cases headings by default; document titles in capitals read as shouting. */
@@ -23,6 +26,7 @@ const LIST_NAME = { alert: "alerts", digest: "digests", test: "tests", notice: "
  * The text part is `toPlainText` of the rendered HTML: exactly what `render(el, { plainText: true })`
  * returns (the same function on the same markup), without rendering the React tree twice.
  * No `pretty`: it costs ~10x the render and nothing reads the HTML source.
+ * The HTML stays under EMAIL_BUDGET_BYTES (renderWithinBudget).
  *
  * @example
  * const renderEmail = createEmailRenderer({ publicUrl: config.publicUrl });
@@ -31,7 +35,7 @@ const LIST_NAME = { alert: "alerts", digest: "digests", test: "tests", notice: "
 export function createEmailRenderer(opts: { publicUrl: string }): RenderEmail {
   const host = listIdHost(opts.publicUrl);
   return async (msg) => {
-    const html = await render(emailElement(msg));
+    const { html } = await renderWithinBudget(msg);
     const list = LIST_NAME[msg.content.kind];
     return {
       subject: subjectFor(msg.content),
@@ -46,16 +50,65 @@ export function createEmailRenderer(opts: { publicUrl: string }): RenderEmail {
   };
 }
 
+/**
+ * The message's HTML within the byte budget (contract: under 100,000 bytes, or Gmail clips it and
+ * hides the unsubscribe link).
+ *
+ * Strategy: render, measure the UTF-8 bytes of the HTML, and while it is over, render again one
+ * step down render/fit.ts's ladder — long texts cut (each card then links to the full change),
+ * fewer provision changes and comparisons per item, later items as headlines, then "and N more"
+ * with a link. Measuring the real output rather than estimating keeps every template, escape and
+ * inline style honest, and costs nothing for the common case: nearly every email fits at the first
+ * step and is rendered once; only a message past the budget pays for more renders (the schema's
+ * worst case, a 50-item digest with every field at its maximum, goes down the ladder; steps whose
+ * rough size is hopeless are skipped unrendered). The last step carries no text that grows with
+ * the input, so it always fits.
+ */
+export async function renderWithinBudget(
+  msg: OutboundMessage,
+  budget = EMAIL_BUDGET_BYTES,
+): Promise<{ html: string; bytes: number; fit: EmailFit; step: number }> {
+  // only alerts and digests carry content that grows with the input
+  const c = msg.content;
+  const items = c.kind === "alert" ? c.events : c.kind === "digest" ? [...c.highlights, ...c.watchlist] : null;
+  const steps = items ? FIT_STEPS : [FULL_FIT];
+  let html = "";
+  let bytes = 0;
+  for (const [step, fit] of steps.entries()) {
+    // a step whose text alone is several budgets is skipped unrendered (see roughBytes)
+    if (items && step < steps.length - 1 && roughBytes(items, fit, 4 * budget) > 4 * budget) continue;
+    html = await render(emailElement(msg, fit));
+    bytes = utf8Length(html);
+    if (bytes < budget || step === steps.length - 1) return { html, bytes, fit, step };
+  }
+  throw new Error("unreachable: FIT_STEPS is empty");
+}
+
+/** UTF-8 length without allocating the bytes (no Buffer: the Worker renders too). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** The template element for a message; exported so tests can compare with React Email's own text render. */
-export function emailElement(msg: OutboundMessage): ReactElement {
+export function emailElement(msg: OutboundMessage, fit: EmailFit = FULL_FIT): ReactElement {
   const { content, links } = msg;
   const timeZone = msg.user.timezone;
   switch (content.kind) {
     case "alert":
-      return createElement(AlertEmail, { events: content.events, links, timeZone });
+      return createElement(AlertEmail, { events: content.events, links, timeZone, fit });
     case "digest": {
       const { kind: _kind, ...digest } = content;
-      return createElement(WeeklyDigest, { ...digest, links, timeZone });
+      return createElement(WeeklyDigest, { ...digest, links, timeZone, fit });
     }
     case "test":
       return createElement(TestEmail, { links });
@@ -67,6 +120,15 @@ export function emailElement(msg: OutboundMessage): ReactElement {
       }
       if (content.notice === "sign_in_link") {
         return createElement(SignInLink, { sign_in_url: content.sign_in_url, expires_at: content.expires_at, links, timeZone });
+      }
+      if (content.notice === "signup_confirm") {
+        const { kind: _kind, notice: _notice, ...confirm } = content;
+        // like a channel confirmation: its own unsubscribe link, no way into any account
+        return createElement(SignupConfirm, { ...confirm, links: { unsubscribe: links.unsubscribe }, timeZone });
+      }
+      if (content.notice === "welcome") {
+        const { kind: _kind, notice: _notice, ...welcome } = content;
+        return createElement(Welcome, { ...welcome, links, timeZone });
       }
       const { kind: _kind, notice: _notice, ...notice } = content;
       return createElement(TrialEnding, { ...notice, links, timeZone });

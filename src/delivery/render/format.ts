@@ -66,6 +66,15 @@ export const HIGHLIGHT_LIMIT = 5;
 export const TEST_SUBJECT = "clausewatch test message";
 export const VERIFY_SUBJECT = "Confirm your email address for clausewatch";
 export const SIGN_IN_SUBJECT = "Your clausewatch sign-in link";
+export const SIGNUP_CONFIRM_SUBJECT = "Confirm your clausewatch sign-up";
+export const WELCOME_SUBJECT = "Welcome to clausewatch";
+
+/** What a sign-up asked for, as its emails and pages say it. */
+export const PLAN_LABEL = {
+  free: "a free account",
+  watcher_trial: "a free account with a 14-day Watcher trial",
+  professional_trial: "a free account with a 14-day Professional trial",
+} as const;
 
 /** "5 changes across 2 platforms this week" */
 export const coverageLine = (c: { events: number; platforms: number }): string =>
@@ -92,12 +101,17 @@ export function subjectFor(content: MessageContent): string {
       else subject = `[${severityLabel(first.severity)}] ${content.events.length} changes on your watchlist`;
       break;
     }
-    case "digest":
+    case "digest": {
+      // The reader's own changes: `coverage` counts everyone's (a reader watching nothing once got
+      // "158 changes, 33 platforms" above "nothing to report").
+      const own = content.watchlist.length;
+      const platforms = new Set(content.watchlist.map((s) => s.platform.slug)).size;
       subject =
-        content.coverage.events === 0
+        own === 0
           ? `${DIGEST_TITLE}: no changes this week`
-          : `${DIGEST_TITLE}: ${plural(content.coverage.events, "change")}, ${plural(content.coverage.platforms, "platform")}`;
+          : `${DIGEST_TITLE}: ${plural(own, "change")}, ${plural(platforms, "platform")}`;
       break;
+    }
     case "test":
       subject = TEST_SUBJECT;
       break;
@@ -107,20 +121,24 @@ export function subjectFor(content: MessageContent): string {
           ? VERIFY_SUBJECT
           : content.notice === "sign_in_link"
             ? SIGN_IN_SUBJECT
-            : trialEndingSubject(content);
+            : content.notice === "signup_confirm"
+              ? SIGNUP_CONFIRM_SUBJECT
+              : content.notice === "welcome"
+                ? WELCOME_SUBJECT
+                : trialEndingSubject(content);
       break;
   }
   return clip(subject, 250);
 }
 
-/** "Your clausewatch Watcher trial is ending: 2 watches and 1 channel will pause" */
+/** "Your clausewatch Professional trial is ending: 2 watches and 1 channel will pause" */
 export function trialEndingSubject(n: TrialEndingContent): string {
   const pausing = [
     n.watches.length + n.more_watches > 0 ? plural(n.watches.length + n.more_watches, "watch", "watches") : "",
     n.channels.length + n.more_channels > 0 ? plural(n.channels.length + n.more_channels, "channel") : "",
   ].filter(Boolean);
   const what = pausing.length > 0 ? `${listJoin(pausing)} will pause` : n.alerts_end ? "same-day alerts stop" : "nothing pauses";
-  return `Your clausewatch Watcher trial is ending: ${what}`;
+  return `Your clausewatch ${capitalise(n.trial_tier)} trial is ending: ${what}`;
 }
 
 /** "anthropic › claudeai-terms-of-service › arbitration (high and above; categories: a, b)" */

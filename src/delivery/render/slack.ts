@@ -1,4 +1,5 @@
-import type { Severity } from "../../lib/tiers";
+import { type Severity, severityRank } from "../../lib/tiers";
+import type { ElsewhereItem } from "../elsewhere";
 import { groupByPlatform, sortBySeverity } from "../summary";
 import type { AlertContent, ChangeSummary, DigestContent, OutboundMessage, RenderSlack, TrialEndingContent } from "../types";
 import {
@@ -80,8 +81,10 @@ export const renderSlack: RenderSlack = (msg) => {
       // a confirmation link only ever goes to the address it confirms (email); this is for completeness
       if (msg.content.notice === "verify_email") return { text, blocks: [header(subject), section(esc(msg.content.verify_url))] };
       // a sign-in link travels by email to the account address only; never put it in a channel
-      if (msg.content.notice === "sign_in_link")
+      if (msg.content.notice === "sign_in_link" || msg.content.notice === "welcome")
         return { text, blocks: [header(text), section("A sign-in link was emailed to the account address.")] };
+      // a sign-up confirmation only ever goes to the address signing up (it has no channels)
+      if (msg.content.notice === "signup_confirm") return { text, blocks: [header(subject)] };
       return { text, blocks: noticeBlocks(msg.content, msg, tz) };
   }
 };
@@ -90,7 +93,7 @@ export const renderSlack: RenderSlack = (msg) => {
 function noticeBlocks(n: TrialEndingContent, msg: OutboundMessage, tz: string): Block[] {
   const tier = capitalise(n.tier_after);
   const blocks: Block[] = [
-    header(`Your Watcher trial ends on ${formatDate(n.trial_ends_at, tz)}`),
+    header(`Your ${capitalise(n.trial_tier)} trial ends on ${formatDate(n.trial_ends_at, tz)}`),
     section(
       esc(
         `When it ends your account returns to the ${tier} plan. Nothing is deleted: what ${tier} does not include pauses, and resumes when you upgrade.${n.alerts_end ? " Same-day alerts stop; the weekly digest goes on." : ""}`,
@@ -133,6 +136,7 @@ function eventBlocks(e: ChangeSummary, tz: string): Block[] {
       c.regulations && c.regulations.length > 0 ? `Regulations: ${esc(clip(c.regulations.join(", "), 300))}` : "",
     ].filter(Boolean);
     if (tags.length > 0) lines.push(`    _${tags.join(" · ")}_`);
+    lines.push(...elsewhereLines(c.elsewhere ?? []));
   }
   if (e.type === "document.changed" && e.changes.length === 0) {
     lines.push(`_Which provisions changed is part of the Watcher and Professional plans: ${link(e.links.manage, "see plans")}._`);
@@ -145,6 +149,22 @@ function eventBlocks(e: ChangeSummary, tz: string): Block[] {
     slackDate(e.occurred_at, formatDate(e.occurred_at, tz)),
   ].filter(Boolean);
   return [section(joinWithin(lines)), context(evidence.join(" · ")), divider()];
+}
+
+/**
+ * "How other platforms handle this" under a change: one line per comparison. They sit in the
+ * event's one section (no extra blocks, so the 50-block limit is untouched); joinWithin ends the
+ * section with "…" before 3,000 characters if a long event leaves no room.
+ */
+function elsewhereLines(items: readonly ElsewhereItem[]): string[] {
+  if (items.length === 0) return [];
+  return [
+    "    _How other platforms handle this:_",
+    ...items.map(
+      (o) =>
+        `    ${MARK[o.severity]} *${severityLabel(o.severity)}* ${link(o.document.url, clip(`${o.platform.name} · ${o.document.title}`, 150))} — ${esc(clip(o.provision.title, 100))}: “${esc(clip(o.excerpt, 150))}”`,
+    ),
+  ];
 }
 
 function digestBlocks(content: DigestContent, msg: OutboundMessage, tz: string): Block[] {
@@ -197,7 +217,15 @@ function itemLine(e: ChangeSummary, withPlatform: boolean): string {
   const label = withPlatform ? documentLabel(e) : e.document.title;
   const provisions = e.changes.map((c) => `${changeKindLabel(c.kind)}: ${c.provision.title}`).join("; ");
   const detail = provisions ? `\n    _${esc(clip(provisions, 300))}_` : "";
-  return `• ${MARK[e.severity]} *${severityLabel(e.severity)}* ${link(e.document.url, clip(label, 200))} — ${esc(clip(e.summary, 300))}${detail}`;
+  // the compact form of "how other platforms handle this": the platforms, most severe first
+  const others = [...new Map(e.changes.flatMap((c) => c.elsewhere ?? []).map((o) => [o.platform.slug, o])).values()]
+    .sort((a, b) => severityRank(b.severity) - severityRank(a.severity))
+    .slice(0, 3);
+  const elsewhere =
+    others.length > 0
+      ? `\n    _Elsewhere: ${others.map((o) => `${esc(clip(o.platform.name, 60))} (${severityLabel(o.severity)})`).join(", ")}_`
+      : "";
+  return `• ${MARK[e.severity]} *${severityLabel(e.severity)}* ${link(e.document.url, clip(label, 200))} — ${esc(clip(e.summary, 300))}${detail}${elsewhere}`;
 }
 
 function footer(msg: OutboundMessage): Block {

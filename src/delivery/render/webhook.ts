@@ -32,7 +32,7 @@ export const renderWebhook: RenderWebhook = (msg) => {
     case "notice": {
       // a sign-in link travels by email to the account address only (compose.ts never routes it
       // here); should one ever reach this renderer, the link stays out of the body
-      if (content.notice === "sign_in_link") {
+      if (content.notice === "sign_in_link" || content.notice === "welcome" || content.notice === "signup_confirm") {
         data = { notice: content.notice };
         break;
       }
