@@ -94,7 +94,7 @@ async function main() {
   const t = performance.now();
   const { user, apiKey } = await createUser(
     db,
-    { email: `bench-${Date.now()}@example.com`, tier: "professional", timezone: "UTC", trial: false },
+    { email: `bench-${Date.now()}@example.com`, tier: "professional", timezone: "UTC", trial: null },
     now,
   );
   const template = JSON.parse(

@@ -31,7 +31,8 @@ import type { Channels } from "../src/delivery/types";
 import type { ChangeEvent } from "../src/ingest/event-schema";
 import { acceptEvent } from "../src/ingest/ingest";
 import { systemClock } from "../src/lib/clock";
-import { createKeys, type Keys, randomBytes } from "../src/lib/crypto";
+import { type Keys, randomBytes } from "../src/lib/crypto";
+import { createNodeKeys } from "../src/lib/crypto-node";
 import { createLogger } from "../src/lib/log";
 import { dbKind, intArg, openBenchDatabase } from "./lib/db";
 import { profiled } from "./lib/profile";
@@ -231,7 +232,8 @@ async function main() {
   const database = await openBenchDatabase(DB, { max: POOL, extraSchemas: [BOSS_SCHEMA] });
   const { db } = database;
   const receiver = await startThreadReceiver({ delayMs: RECEIVER_DELAY });
-  const keys = await createKeys(randomBytes(32));
+  // the keys src/index.ts gives the dispatcher (node:crypto)
+  const keys = createNodeKeys(randomBytes(32));
   const channels: Channels = {
     ...createChannels({
       publicUrl: "http://bench.invalid",

@@ -21,15 +21,16 @@ export function intArg(name: string, value: unknown, min = 1): number {
 }
 
 /**
- * In-memory PGlite, or the bench PostgreSQL database (created when missing) with the schemas
+ * PGlite (in memory, or on disk in `pgliteDir`), or the bench PostgreSQL database (`url`, else
+ * BENCH_URL; created when missing) with the schemas
  * `public`, `drizzle` and any `extraSchemas` dropped, then rebuilt from the committed migrations.
  */
 export async function openBenchDatabase(
   kind: DbKind,
-  opts: { max?: number; extraSchemas?: string[] } = {},
+  opts: { max?: number; extraSchemas?: string[]; url?: string; pgliteDir?: string } = {},
 ): Promise<Database & { url: string | null }> {
-  if (kind === "pglite") return { ...(await openDatabase({})), url: null };
-  const url = BENCH_URL;
+  if (kind === "pglite") return { ...(await openDatabase(opts.pgliteDir ? { dataDir: opts.pgliteDir } : {})), url: null };
+  const url = opts.url ?? BENCH_URL;
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const admin = postgres(url, { database: "postgres", max: 1, onnotice: () => {} });
   try {

@@ -13,7 +13,9 @@ import { messageLinks, scopeForKind, signInLink, type UnsubscribeScope } from ".
 import type { Tier } from "../lib/tiers";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
 import { verifyEmailLink } from "../lib/verify-link";
+import { type ElsewhereLookup, loadElsewhere } from "./elsewhere";
 import type { Claimed, Outcome } from "./outbox";
+import { type AccountClaimed, composeAddressNotices, splitByRecipient, welcomeContent } from "./signup-notices";
 import { sortBySeverity, toChangeSummary } from "./summary";
 import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage, TrialEndingContent } from "./types";
 
@@ -37,9 +39,13 @@ function verifyAddress(payload: unknown, channelId: string): string | null {
   return p.address;
 }
 
-/** A sign-in notice queued by services/sign-in.ts. */
+/**
+ * A notice carrying a sign-in link: one asked for (services/sign-in.ts) or the welcome of an
+ * account a sign-up created (services/signup.ts). Both go to the account's own address only.
+ */
 function isSignInNotice(payload: unknown): boolean {
-  return !!payload && typeof payload === "object" && (payload as { notice?: unknown }).notice === "sign_in_link";
+  const notice = payload && typeof payload === "object" ? (payload as { notice?: unknown }).notice : undefined;
+  return notice === "sign_in_link" || notice === "welcome";
 }
 
 /** A notice's content as queued (jobs/trials.ts); null when the payload is not one we wrote. */
@@ -57,6 +63,8 @@ function noticeContent(payload: unknown): TrialEndingContent | null {
     kind: "notice",
     notice: "trial_ending",
     trial_ends_at: p.trial_ends_at,
+    // notices queued before Professional trials existed were all for Watcher trials
+    trial_tier: p.trial_tier === "professional" ? "professional" : "watcher",
     tier_after: p.tier_after ?? "free",
     watches: p.watches,
     more_watches: p.more_watches ?? 0,
@@ -118,11 +126,12 @@ function digestContent(
   eventById: Map<string, ChangeEvent>,
   tier: Tier,
   links: ChangeSummary["links"],
+  elsewhere: ElsewhereLookup | undefined,
 ): DigestContent {
   const summaries = (ids: string[]) =>
     ids.flatMap((id) => {
       const e = eventById.get(id);
-      return e ? [toChangeSummary(e, tier, links)] : [];
+      return e ? [toChangeSummary(e, tier, links, elsewhere && ((c) => elsewhere(e.platform.slug, c)))] : [];
     });
   return {
     kind: "digest",
@@ -139,8 +148,9 @@ function digestContent(
  * Turns claimed rows into messages with a handful of set queries (users, channels, suppressions,
  * linked events), never one query per row.
  */
-export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Claimed[], now: Date): Promise<Composed> {
-  const ids = (f: (c: Claimed) => string) => [...new Set(claimed.map(f))];
+export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows: Claimed[], now: Date): Promise<Composed> {
+  const { account: claimed, toAddress } = splitByRecipient(claimedRows);
+  const ids = (f: (c: AccountClaimed) => string) => [...new Set(claimed.map(f))];
   const [us, chs] = await Promise.all([
     db
       .select()
@@ -196,6 +206,36 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     eventsByNotification.set(l.notification_id, list);
   }
 
+  // "How other platforms handle this" for every Watcher and Professional alert and digest of the
+  // batch: one query (delivery/elsewhere.ts), taken as of each notification's creation.
+  const elsewhereFor = new Map<string, ElsewhereLookup>();
+  const wanting = claimed.flatMap((c) => {
+    const user = userById.get(c.user_id);
+    if (!user || ENTITLEMENTS[effectiveTier(user, now)].summaries === "headlines") return [];
+    const plan = c.kind === "digest" && c.digest_id ? planById.get(c.digest_id) : undefined;
+    const evs =
+      c.kind === "alert"
+        ? (eventsByNotification.get(c.id) ?? [])
+        : plan
+          ? [...plan.watchlist, ...plan.highlights].flatMap((id) => eventById.get(id) ?? [])
+          : [];
+    return evs.length > 0 ? [{ id: c.id, events: evs, asOf: new Date(c.created_at) }] : [];
+  });
+  const lookups = await loadElsewhere(db, wanting);
+  for (const [i, w] of wanting.entries()) elsewhereFor.set(w.id, lookups[i]);
+
+  // One decrypt per channel per batch, shared by its messages (and so one signing key, see
+  // channels/webhook.ts): a batch often holds many alerts for one Slack or webhook channel.
+  const secrets = new Map<string, Promise<ChannelSecret>>();
+  const openOnce = (channelId: string, sealed: string) => {
+    let secret = secrets.get(channelId);
+    if (!secret) {
+      secret = openSecret<ChannelSecret>(keys, sealed);
+      secrets.set(channelId, secret);
+    }
+    return secret;
+  };
+
   const out: Composed = { ready: [], skipped: [] };
   for (const c of claimed) {
     const user = userById.get(c.user_id);
@@ -224,19 +264,27 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
     const scope: UnsubscribeScope = verifyTo ? `channel:${ch.id}` : kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
     const issuedAt = new Date(c.created_at);
     const links = await messageLinks(keys, publicUrl, user, scope, issuedAt, !verifyTo && isAccountAddress(ch, user));
+    const elsewhere = elsewhereFor.get(c.id);
     let content: MessageContent;
     if (c.kind === "alert")
-      content = { kind: "alert", events: sortBySeverity(events.map((e) => toChangeSummary(e, tier, links))) };
-    else if (c.kind === "digest" && plan) content = digestContent(plan, eventById, tier, links);
+      content = {
+        kind: "alert",
+        events: sortBySeverity(
+          events.map((e) => toChangeSummary(e, tier, links, elsewhere && ((ch) => elsewhere(e.platform.slug, ch)))),
+        ),
+      };
+    else if (c.kind === "digest" && plan) content = digestContent(plan, eventById, tier, links, elsewhere);
     else if (notice) content = notice;
     else if (signIn) {
       const link = await signInLink(keys, publicUrl, user, issuedAt);
-      content = { kind: "notice", notice: "sign_in_link", sign_in_url: link.url, expires_at: link.expiresAt.toISOString() };
+      const signInUrl = { sign_in_url: link.url, expires_at: link.expiresAt.toISOString() };
+      const welcome = welcomeContent(c.payload);
+      content = welcome ? { ...welcome, ...signInUrl } : { kind: "notice", notice: "sign_in_link", ...signInUrl };
     } else if (verifyTo) {
       const link = await verifyEmailLink(keys, publicUrl, ch.id, issuedAt);
       content = { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
     } else content = { kind: "test" };
-    const secret = ch.secretEnc ? await openSecret<ChannelSecret>(keys, ch.secretEnc) : null;
+    const secret = ch.secretEnc ? await openOnce(ch.id, ch.secretEnc) : null;
     out.ready.push({
       claimed: c,
       msg: {
@@ -251,5 +299,8 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimed: Cl
       },
     });
   }
+  const forAddresses = await composeAddressNotices(db, keys, publicUrl, toAddress);
+  out.ready.push(...forAddresses.ready);
+  out.skipped.push(...forAddresses.skipped);
   return out;
 }

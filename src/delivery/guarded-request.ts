@@ -4,6 +4,7 @@ import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { resolveHost } from "../lib/resolve";
 import { checkWebhookUrl, isBlockedAddress, refusedAddressMessage } from "./ssrf";
+import type { WebhookAgents } from "./webhook-agent";
 
 /** Every address a host name resolves to. */
 export type ResolveHost = (host: string) => Promise<string[]>;
@@ -20,6 +21,12 @@ export interface GuardedRequestOptions {
   resolve?: ResolveHost;
   /** how much of the response body is kept (default 1 KiB) */
   maxResponseBytes?: number;
+  /**
+   * Keep-alive agents whose own lookup is the guard (webhook-agent.ts); their lookup must be
+   * `guardedLookup` with the same `allowPrivate`. Without them every request opens (and checks)
+   * a connection of its own.
+   */
+  agents?: WebhookAgents;
 }
 
 export type GuardedOutcome =
@@ -105,46 +112,56 @@ export async function guardedRequest(opts: GuardedRequestOptions): Promise<Guard
     }, opts.timeoutMs);
 
     const transport = url.protocol === "https:" ? https : http;
+    const agent = opts.agents ? (url.protocol === "https:" ? opts.agents.https : opts.agents.http) : false;
     let req: http.ClientRequest;
-    try {
-      req = transport.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
-          port: url.port || undefined,
-          path: `${url.pathname}${url.search}`,
-          method: "POST",
-          headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
-          // no pooling: every request resolves and checks its host again
-          agent: false,
-          lookup,
-        },
-        (res) => {
-          head = { status: res.statusCode ?? 0, headers: res.headers };
-          res.on("data", (chunk: Buffer) => {
-            chunks.push(chunk);
-            size += chunk.length;
-            if (size >= maxBytes) {
-              // enough kept: do not read (or wait for) the rest
-              answered();
-              res.destroy();
-            }
-          });
-          res.on("end", answered);
-          res.on("error", answered);
-          res.on("close", answered);
-        },
-      );
-    } catch (err) {
-      // e.g. a header value Node refuses; nothing was sent
-      clearTimeout(timer);
-      return finish({ kind: "error", reason: `request not sent: ${err instanceof Error ? err.message : String(err)}` });
-    }
-    req.on("error", (err: NodeJS.ErrnoException) => {
-      if (head) return answered();
-      if (err instanceof RefusedAddressError) return finish({ kind: "refused", reason: err.message });
-      finish({ kind: "error", reason: `${err.code ?? "network error"}: ${err.message}` });
-    });
-    req.end(opts.body);
+    const send = (retried: boolean) => {
+      try {
+        req = transport.request(
+          {
+            protocol: url.protocol,
+            hostname: url.hostname.replace(/^\[|\]$/g, ""),
+            port: url.port || undefined,
+            path: `${url.pathname}${url.search}`,
+            method: "POST",
+            headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
+            // pooled: a new socket is checked in the agent's lookup, a reused one is already
+            // connected to a checked address (webhook-agent.ts); unpooled: checked every time
+            agent,
+            lookup,
+          },
+          (res) => {
+            head = { status: res.statusCode ?? 0, headers: res.headers };
+            res.on("data", (chunk: Buffer) => {
+              chunks.push(chunk);
+              size += chunk.length;
+              if (size >= maxBytes) {
+                // enough kept: do not read (or wait for) the rest
+                answered();
+                res.destroy();
+              }
+            });
+            res.on("end", answered);
+            res.on("error", answered);
+            res.on("close", answered);
+          },
+        );
+      } catch (err) {
+        // e.g. a header value Node refuses; nothing was sent
+        clearTimeout(timer);
+        return finish({ kind: "error", reason: `request not sent: ${err instanceof Error ? err.message : String(err)}` });
+      }
+      const mine = req;
+      mine.on("error", (err: NodeJS.ErrnoException) => {
+        if (head) return answered();
+        // A kept-alive socket the receiver closed while idle fails at once on reuse (the race
+        // Node's docs describe for `reusedSocket`): try once more on a fresh connection. The
+        // receiver de-duplicates on webhook-id should the first copy have reached it after all.
+        if (!retried && !done && mine.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) return send(true);
+        if (err instanceof RefusedAddressError) return finish({ kind: "refused", reason: err.message });
+        finish({ kind: "error", reason: `${err.code ?? "network error"}: ${err.message}` });
+      });
+      mine.end(opts.body);
+    };
+    send(false);
   });
 }

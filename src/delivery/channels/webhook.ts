@@ -1,8 +1,16 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { Webhook } from "standardwebhooks";
-import { type GuardedOutcome, guardedRequest, type ResolveHost } from "../guarded-request";
+import { resolveHost } from "../../lib/resolve";
+import { signWebhook, webhookKey } from "../../lib/webhook-signature";
+import {
+  type GuardedOutcome,
+  type GuardedRequestOptions,
+  guardedLookup,
+  guardedRequest,
+  type ResolveHost,
+} from "../guarded-request";
 import { createKeyedConcurrency, retryAfterMs } from "../pacing";
 import type { Channel, RenderWebhook, SendResult } from "../types";
+import { createWebhookAgents, type WebhookAgentOptions, type WebhookAgents } from "../webhook-agent";
 
 /*
  * The contract ("What receivers get"): 2xx delivered; 410 disables the channel; other 4xx fail at
@@ -47,33 +55,69 @@ export interface WebhookChannelOptions {
   render: RenderWebhook;
   /** DNS, checked inside the connection's lookup; the system resolver by default */
   resolve?: ResolveHost;
+  /**
+   * how the request is made: node:http with the DNS-checking lookup by default; the Worker passes
+   * `fetchGuardedRequest` (delivery/fetch-request.ts), which cannot see DNS
+   */
+  request?: (o: GuardedRequestOptions) => Promise<GuardedOutcome>;
   now?: () => Date;
   userAgent?: string;
+  /** connection pool tuning (idle timeout, socket age); sockets per host follow `maxInFlightPerHost` */
+  pool?: Pick<WebhookAgentOptions, "idleMs" | "maxSocketAgeMs">;
 }
+
+/** A webhook channel also owns its connection pool (none when `request` is given): for tests and shutdown. */
+export type WebhookChannel = Channel & { agents: WebhookAgents | null };
 
 /**
  * Signed webhooks (Standard Webhooks): `webhook-id` is the notification id, the same on every
  * retry, so receivers can de-duplicate; the signature covers id, timestamp and the exact body.
+ * On Node the POSTs go over keep-alive connections (webhook-agent.ts says why the SSRF guard
+ * still holds), at most `maxInFlightPerHost` per receiver.
  * @example channels.webhook = createWebhookChannel({ allowPrivate: env.ALLOW_PRIVATE_WEBHOOK_TARGETS, render: renderWebhook });
  */
-export function createWebhookChannel(opts: WebhookChannelOptions): Channel {
+export function createWebhookChannel(opts: WebhookChannelOptions): WebhookChannel {
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const hosts = createKeyedConcurrency({ limit: opts.maxInFlightPerHost ?? 4 });
+  const perHost = opts.maxInFlightPerHost ?? 4;
+  const hosts = createKeyedConcurrency({ limit: perHost });
   const now = opts.now ?? (() => new Date());
   const userAgent = opts.userAgent ?? "clausewatch-webhooks/1.0";
+  const request = opts.request ?? guardedRequest;
+  // The pool belongs to node:http's request; as many sockets per receiver as sends in flight to it.
+  const agents = opts.request
+    ? null
+    : createWebhookAgents({
+        lookup: guardedLookup(opts.resolve ?? resolveHost, opts.allowPrivate),
+        maxSocketsPerHost: perHost,
+        ...opts.pool,
+      });
+  /**
+   * HMAC keys by secret object: compose opens a channel's secret once per batch and hands every
+   * message of that channel the same object, so its key is decoded once per batch too.
+   */
+  const keys = new WeakMap<object, Uint8Array>();
+  const keyFor = (secret: { signing_secret: string }) => {
+    let key = keys.get(secret);
+    if (!key) {
+      key = webhookKey(secret.signing_secret);
+      keys.set(secret, key);
+    }
+    return key;
+  };
 
   return {
+    agents,
     async send(msg) {
       const secret = msg.channel.secret;
       if (!secret || !("signing_secret" in secret)) {
         return { kind: "permanent", reason: "webhook channel has no URL or signing secret", disableChannel: true };
       }
       let body: string;
-      let signer: Webhook;
+      let key: Uint8Array;
       let host: string;
       try {
         body = JSON.stringify(opts.render(msg));
-        signer = new Webhook(secret.signing_secret);
+        key = keyFor(secret);
         host = new URL(secret.url).host;
       } catch (err) {
         return { kind: "permanent", reason: `webhook not sendable: ${err instanceof Error ? err.message : String(err)}` };
@@ -81,19 +125,20 @@ export function createWebhookChannel(opts: WebhookChannelOptions): Channel {
 
       return hosts.run(host, async () => {
         // Signed only now, after any wait for the host: receivers reject timestamps over 5 min old.
-        const at = now();
-        const outcome = await guardedRequest({
+        const ts = Math.floor(now().getTime() / 1000);
+        const outcome = await request({
           url: secret.url,
           body,
           allowPrivate: opts.allowPrivate,
           timeoutMs,
           resolve: opts.resolve,
+          agents: agents ?? undefined,
           headers: {
             "content-type": "application/json",
             "user-agent": userAgent,
             "webhook-id": msg.id,
-            "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-            "webhook-signature": signer.sign(msg.id, at, body),
+            "webhook-timestamp": String(ts),
+            "webhook-signature": signWebhook(key, msg.id, ts, body),
           },
         });
         return classifyWebhookOutcome(outcome, now().getTime());
