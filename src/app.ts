@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { timeout } from "hono/timeout";
-import { createMetrics } from "./delivery/metrics";
+import { createOutboxMetrics } from "./delivery/metrics-outbox";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
 import {
@@ -29,6 +29,7 @@ import { notificationRoutes } from "./routes/notifications";
 import { preferencesRoutes } from "./routes/preferences/index";
 import { providerRoutes } from "./routes/providers";
 import { signInRoutes } from "./routes/signin";
+import { signupRoutes } from "./routes/signup";
 import { slackRoutes } from "./routes/slack";
 import { timelineRoutes } from "./routes/timeline";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
@@ -47,7 +48,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export function createApp(given: Deps) {
   const deps = {
     ...given,
-    metrics: given.metrics ?? createMetrics(),
+    // prom-client stays out of this module (and the Worker bundle): the Node entry injects it
+    metrics: given.metrics ?? createOutboxMetrics(),
     rateLimits:
       given.rateLimits ??
       createRateLimits({
@@ -172,6 +174,7 @@ export function createApp(given: Deps) {
   app.route("/", preferencesRoutes);
   app.route("/", verifyRoutes);
   app.route("/", signInRoutes);
+  app.route("/", signupRoutes);
   app.route("/", slackRoutes);
   app.route("/", providerRoutes);
   app.route("/", metricsRoutes);

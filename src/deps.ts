@@ -54,9 +54,15 @@ export interface Deps {
   resolveHost?: ResolveHost;
   /** called after a commit that queued notifications, to wake the dispatcher */
   onQueued?: () => void;
-  /** called after ingest stored a new event, to wake the fan-out worker (here and, by NOTIFY, on other replicas) */
-  onAccepted?: () => void;
-  /** delivery counters for /metrics; createApp makes an empty set when none is given */
+  /**
+   * called after ingest stored a new event, to wake the fan-out worker (Node: here and, by NOTIFY,
+   * on other replicas; the Worker: a fan-out queue message carrying the event id)
+   */
+  onAccepted?: (eventId: string) => void;
+  /**
+   * delivery counters for /metrics (prom-client's createMetrics in index.ts); unset → createApp
+   * exposes only the outbox gauges (createOutboxMetrics), as the Worker does
+   */
   metrics?: Metrics;
   /** rate-limit counters (Redis-backed in index.ts); unset → createApp counts in memory from config */
   rateLimits?: RateLimits;

@@ -60,8 +60,11 @@ export interface Dispatcher {
   heartbeat(): Promise<number>;
   /** start a round now (called after ingest or the digest planner commits) */
   wake(): void;
-  /** one claim-send-record round; returns how many rows it claimed */
-  runOnce(): Promise<number>;
+  /**
+   * one claim-send-record round; returns how many rows it claimed. `ids`: claim only those rows
+   * (the Worker's delivery consumer, woken by a queue message per notification id)
+   */
+  runOnce(ids?: readonly string[]): Promise<number>;
 }
 
 const truncate = (s: string | undefined, n = 1000) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? null));
@@ -265,10 +268,10 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
    * Claims and composes one batch (null when nothing was claimed); `considered` counts the due
    * rows it looked at, claimed or held for quiet hours, so a batch of holds does not read as a drained queue.
    */
-  async function claimBatch(): Promise<{ batch: Batch | null; considered: number }> {
+  async function claimBatch(ids?: readonly string[]): Promise<{ batch: Batch | null; considered: number }> {
     const now = o.clock.now();
     const started = performance.now();
-    const { claimed, held: quiet } = await claimDue(db, now, batchSize, leaseMs);
+    const { claimed, held: quiet } = await claimDue(db, now, ids ? ids.length : batchSize, leaseMs, ids);
     const considered = claimed.length + quiet;
     if (considered > 0)
       o.log.debug("outbox claim", { claimed: claimed.length, held: quiet, duration_ms: Math.round(performance.now() - started) });
@@ -388,8 +391,9 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     }
   }
 
-  async function runOnce(): Promise<number> {
-    const { batch } = await claimBatch();
+  async function runOnce(ids?: readonly string[]): Promise<number> {
+    if (ids?.length === 0) return 0;
+    const { batch } = await claimBatch(ids);
     if (!batch) return 0;
     await deliverBatch(batch);
     return batch.claimed.length;

@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
-import { type Db, jsonRecords, rows } from "../db/types";
+import { type Db, jsonRecords, rows, textArray } from "../db/types";
 
 /** A claimed notification: `attempts` (after the claim) fences the completion against a re-claim. */
 export interface Claimed {
   id: string;
-  user_id: string;
-  channel_id: string;
+  /** both null only for a notice to an address that is no account yet (delivery/signup-notices.ts) */
+  user_id: string | null;
+  channel_id: string | null;
   kind: "alert" | "digest" | "test";
   attempts: number;
   digest_id: string | null;
@@ -33,15 +34,19 @@ export interface ClaimResult {
  * the same alert. The local-time arithmetic is PostgreSQL's (`AT TIME ZONE`), so DST is handled
  * by tzdata. (Looking at the candidates alone keeps a round's cost with the batch, not with the
  * outbox: a week's 100,000 queued digests made a separate hold over every due row ~0.1 s a round.)
+ *
+ * `ids` narrows the candidates to those rows (the Worker's delivery consumer claims exactly the
+ * ids its queue messages carry); the lease, the fence and the quiet-hours hold are the same.
  */
-export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number): Promise<ClaimResult> {
+export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, ids?: readonly string[]): Promise<ClaimResult> {
   const n = ts(now);
+  const only = ids ? sql`and id = any(${textArray(ids)})` : sql``;
   const lease = ts(new Date(now.getTime() + leaseMs));
   const out = await rows<Claimed & { held: number }>(
     db,
     sql`with cand as materialized (
         select id, user_id, kind, status from notifications
-        where status in ('pending', 'sending') and next_attempt_at <= ${n}
+        where status in ('pending', 'sending') and next_attempt_at <= ${n} ${only}
         order by next_attempt_at
         limit ${limit}
         for update skip locked

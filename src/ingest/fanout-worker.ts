@@ -26,6 +26,8 @@ export interface FanoutRound {
   digestItems: number;
   /** another fan-out held the lock (only when not waiting for it) */
   busy: boolean;
+  /** the events fanned out, in order (the Worker wakes delivery for the alerts they joined) */
+  eventIds: string[];
 }
 
 /**
@@ -47,7 +49,7 @@ export async function fanOutPending(
   const batchSize = opts.batchSize ?? BATCH;
   const started = performance.now();
   const round = await db.transaction(async (tx) => {
-    const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false };
+    const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false, eventIds: [] };
     if (opts.wait) await tx.execute(sql`select pg_advisory_xact_lock(${FANOUT_LOCK_KEY.toString()}::bigint)`);
     else {
       const [got] = await rows<{ ok: boolean }>(
@@ -83,6 +85,7 @@ export async function fanOutPending(
         digest_items: r.digestItems,
       });
       round.events++;
+      round.eventIds.push(id);
       round.matchedUsers += r.matchedUsers;
       round.alerts += r.alerts;
       round.digestItems += r.digestItems;

@@ -140,7 +140,7 @@ eventRoutes.post(
     if (!parsed.success) throw new ApiError("invalid_request", describeIssues(parsed.error.issues));
     const result = await acceptEvent(database.db, parsed.data, raw, clock.now(), { log, metrics: c.get("deps").metrics });
     if (result.duplicate) return c.json({ event_id: parsed.data.id, duplicate: true }, 200);
-    onAccepted?.();
+    onAccepted?.(parsed.data.id);
     return c.json({ event_id: parsed.data.id, duplicate: false, status: "accepted" }, 202);
   },
 );

@@ -1,9 +1,6 @@
 /** @jsxImportSource hono/jsx */
-// @slack/web-api is CommonJS: only the default import is reliable in ESM (types are erased, so fine).
-
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { OauthV2AccessResponse } from "@slack/web-api";
-import slack from "@slack/web-api";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -13,6 +10,7 @@ import { oauthStates } from "../db/schema";
 import type { UserRow } from "../db/schema/users";
 import { randomToken, timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { slackOAuthAccess } from "../lib/slack-oauth";
 import { effectiveTier } from "../lib/tiers";
 import { signToken, verifyToken } from "../lib/tokens";
 import { userFromSignInToken } from "../services/sign-in";
@@ -155,15 +153,16 @@ slackRoutes
     if (!code) return refused(c, "Slack sent no authorization code.");
     let grant: OauthV2AccessResponse;
     try {
-      const client = new slack.WebClient(undefined, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 0 } });
-      grant = await client.oauth.v2.access({
+      // over fetch, not the SDK: the same call works in the Worker (lib/slack-oauth.ts)
+      const access = await slackOAuthAccess(config.slack.apiUrl, {
         client_id: config.slack.clientId,
         client_secret: config.slack.clientSecret,
         code,
         redirect_uri: `${config.publicUrl}/slack/oauth/callback`,
       });
+      if (!access.ok) return refused(c, `Slack refused the installation (${access.error}).`);
+      grant = access.grant;
     } catch (err) {
-      if (err instanceof slack.WebAPIPlatformError) return refused(c, `Slack refused the installation (${err.data.error}).`);
       deps.log.warn("slack oauth exchange failed", { error: err instanceof Error ? err.message : String(err) });
       return messagePage(
         c,

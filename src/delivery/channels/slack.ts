@@ -5,50 +5,16 @@ import type { Block, KnownBlock } from "@slack/web-api";
 import slack from "@slack/web-api";
 import { createIntervalGate, type IntervalGate } from "../pacing";
 import type { Channel, RenderSlack, SendResult } from "../types";
+import { classifySlackCode } from "./slack-errors";
 
 type WebClient = InstanceType<typeof slack.WebClient>;
-
-/*
- * Slack answers HTTP 200 with `{ok: false, error}` for nearly everything, 429 when rate limited.
- * - disable the channel: the token or the channel is gone for good (uninstalled app, revoked or
- *   expired token, archived or deleted channel, bot removed, scope withdrawn). Every later message
- *   would fail the same way until the user fixes the installation.
- * - retryable: Slack's own trouble (internal_error, fatal_error — where Slack itself says part of
- *   the work may have happened; a rare duplicate beats a lost alert —, service_unavailable,
- *   request_timeout) and rate limits reported in the body.
- * - terminal: any other platform error is about this message (invalid_blocks, msg_too_long, …).
- */
-const DISABLING = new Set([
-  "channel_not_found",
-  "not_in_channel",
-  "is_archived",
-  "invalid_auth",
-  "not_authed",
-  "account_inactive",
-  "token_revoked",
-  "token_expired",
-  "missing_scope",
-  "no_permission",
-]);
-const RETRYABLE = new Set([
-  "internal_error",
-  "fatal_error",
-  "service_unavailable",
-  "request_timeout",
-  "ratelimited",
-  "rate_limited",
-]);
 
 export function classifySlackError(err: unknown): SendResult {
   if (err instanceof slack.WebAPIRateLimitedError) {
     return { kind: "retry", reason: `Slack rate limited (retry after ${err.retryAfter} s)`, afterMs: err.retryAfter * 1000 };
   }
   if (err instanceof slack.WebAPIPlatformError) {
-    const code = err.data.error;
-    const reason = `Slack ${code}`;
-    if (DISABLING.has(code)) return { kind: "permanent", reason, disableChannel: true, response: code };
-    if (RETRYABLE.has(code)) return { kind: "retry", reason, afterMs: err.data.response_metadata?.retryAfter, response: code };
-    return { kind: "permanent", reason, response: code };
+    return classifySlackCode(err.data.error, err.data.response_metadata?.retryAfter);
   }
   if (err instanceof slack.WebAPIHTTPError) {
     // Slack uses no other status codes on purpose: 5xx is an outage, anything else a proxy in between.

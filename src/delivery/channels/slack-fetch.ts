@@ -1,0 +1,91 @@
+import { createIntervalGate, type IntervalGate, retryAfterMs } from "../pacing";
+import type { Channel, RenderSlack, SendResult } from "../types";
+import { classifySlackCode } from "./slack-errors";
+
+const SLACK_API = "https://slack.com/api/";
+
+export interface SlackFetchChannelOptions {
+  /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
+  apiUrl?: string;
+  render: RenderSlack;
+  /** per request (default 10 s); an abort is retried */
+  timeoutMs?: number;
+  /** spacing between messages to one Slack channel (default 1000 ms, Slack's guidance) */
+  minIntervalMs?: number;
+  /** when the spacing would make a send wait longer than this, answer retry instead (default 10 s) */
+  maxPacingWaitMs?: number;
+  gate?: IntervalGate;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Slack's `chat.postMessage` over plain `fetch`, for the Worker: `@slack/web-api` rides on axios
+ * and Node's http stack, which workerd only emulates. Same request as the SDK's (form-encoded,
+ * `blocks` as a JSON string, the bot token as a bearer), same classification (slack-errors.ts),
+ * no retries of its own: the outbox retries on its schedule.
+ *
+ * @example channels.slack = createSlackFetchChannel({ apiUrl: env.SLACK_API_URL, render: renderSlack });
+ */
+export function createSlackFetchChannel(opts: SlackFetchChannelOptions): Channel {
+  const gate = opts.gate ?? createIntervalGate({ intervalMs: opts.minIntervalMs ?? 1000 });
+  const maxWait = opts.maxPacingWaitMs ?? 10_000;
+  const doFetch = opts.fetch ?? fetch;
+  const endpoint = new URL("chat.postMessage", opts.apiUrl ?? SLACK_API).toString();
+
+  async function post(token: string, form: URLSearchParams): Promise<SendResult> {
+    let res: Response;
+    try {
+      res = await doFetch(endpoint, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      return { kind: "retry", reason: `Slack unreachable: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const text = await res.text().catch(() => "");
+    if (res.status === 429) {
+      const afterMs = retryAfterMs(res.headers.get("retry-after"));
+      return { kind: "retry", reason: `Slack rate limited (retry after ${Math.ceil((afterMs ?? 0) / 1000)} s)`, afterMs };
+    }
+    // Slack uses no other status codes on purpose: 5xx is an outage, anything else a proxy in between.
+    if (res.status !== 200) return { kind: "retry", reason: `Slack HTTP ${res.status}`, response: text.slice(0, 1024) };
+    let body: { ok?: boolean; error?: string; ts?: string };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      return { kind: "retry", reason: "Slack answered something other than JSON", response: text.slice(0, 1024) };
+    }
+    if (body.ok) return { kind: "sent", providerId: body.ts };
+    return classifySlackCode(body.error ?? "unknown_error", retryAfterMs(res.headers.get("retry-after")));
+  }
+
+  return {
+    async send(msg) {
+      const secret = msg.channel.secret;
+      if (!secret || !("bot_token" in secret)) {
+        return { kind: "permanent", reason: "Slack channel has no bot token", disableChannel: true };
+      }
+      let rendered: ReturnType<RenderSlack>;
+      try {
+        rendered = opts.render(msg);
+      } catch (err) {
+        return { kind: "permanent", reason: `Slack render failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      // channel ids are unique per workspace, and a token stands for one workspace
+      const key = `${secret.bot_token}\n${msg.channel.target}`;
+      const delay = gate.delayFor(key);
+      if (delay > maxWait) return { kind: "retry", reason: "Slack channel paced (1 message/s)", afterMs: Math.ceil(delay) };
+      await gate.acquire(key);
+      const form = new URLSearchParams({
+        channel: msg.channel.target,
+        text: rendered.text,
+        blocks: JSON.stringify(rendered.blocks),
+      });
+      const result = await post(secret.bot_token, form);
+      if (result.kind === "retry" && result.afterMs) gate.holdFor(key, result.afterMs);
+      return result;
+    },
+  };
+}
