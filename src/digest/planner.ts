@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Database, type Db, jsonRecords, rows, textArray } from "../db/types";
 import type { Logger } from "../lib/log";
-import { effectiveTier, type Tier } from "../lib/tiers";
+import { effectiveTier, type Tier, type TrialTier } from "../lib/tiers";
 import type { Day } from "../lib/time";
 import { type EventFacts, type PeriodView, periodView, planDigest } from "./plan";
 import { nextDigestAt } from "./schedule";
@@ -17,6 +17,7 @@ interface DueUser {
   id: string;
   tier: Tier;
   trial_ends_at: Date | null;
+  trial_tier: TrialTier | null;
   timezone: string;
   digest_day: Day;
   digest_hour: number;
@@ -81,7 +82,7 @@ export async function runDigestPlanner(o: {
       const due = (
         await rows<DueUser>(
           tx,
-          sql`select id, tier, trial_ends_at, timezone, digest_day, digest_hour,
+          sql`select id, tier, trial_ends_at, trial_tier, timezone, digest_day, digest_hour,
                    coalesce(digest_period_start, created_at) as period_start
             from users where next_digest_at <= ${ts(o.now)}
             order by next_digest_at limit ${chunkSize} for update skip locked`,
@@ -131,7 +132,7 @@ export async function runDigestPlanner(o: {
 
       const plans = due.map((u) =>
         planDigest({
-          tier: effectiveTier({ tier: u.tier, trialEndsAt: u.trial_ends_at }, o.now),
+          tier: effectiveTier({ tier: u.tier, trialEndsAt: u.trial_ends_at, trialTier: u.trial_tier }, o.now),
           items: itemsByUser.get(u.id) ?? [],
           periodEvents: period,
           watchedPlatforms: watchedBy.get(u.id) ?? 0,

@@ -4,6 +4,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { queueSignInEmail, SIGN_IN_LINK_DAYS, userByEmail, userIdFromManageToken } from "../services/sign-in";
 import { type AppEnv, noAuth } from "./common";
+import { howToGetALink } from "./preferences/index";
 import { messagePage, pageError } from "./preferences/layout";
 
 /**
@@ -31,26 +32,37 @@ const badManageLink = (c: Context<AppEnv>) =>
   messagePage(
     c,
     "This link does not work",
-    <p>
-      The link is damaged or has expired. <a href="/signin">Have a sign-in link emailed to you</a> instead.
-    </p>,
+    <>
+      <p>The link is damaged or has expired.</p>
+      {howToGetALink}
+    </>,
     400,
   );
 
-function signInForm(c: Context<AppEnv>, status: 200 | 400 = 200, error?: string) {
+function signInForm(c: Context<AppEnv>, status: 200 | 400 = 200, error?: string, typed = "") {
   return messagePage(
     c,
     "Sign in to clausewatch",
     <>
-      {error ? (
-        <p class="notice error" role="alert">
-          {error}
-        </p>
-      ) : null}
       <p>Enter the email address of your account: we send a sign-in link there.</p>
       <form method="post" action="/signin">
         <label for="email">Email address</label>
-        <input id="email" name="email" type="email" autocomplete="email" required maxlength={320} />
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autocomplete="email"
+          required
+          maxlength={320}
+          value={typed}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? "email-error" : undefined}
+        />
+        {error ? (
+          <p class="field-error" id="email-error" role="alert">
+            {error}
+          </p>
+        ) : null}
         <button type="submit">Email me a sign-in link</button>
       </form>
     </>,
@@ -94,7 +106,7 @@ signInRoutes
     const { clock, database, onQueued } = c.get("deps");
     const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
     const email = typeof form.email === "string" ? form.email.trim() : "";
-    if (!EMAIL.test(email)) return signInForm(c, 400, "That does not look like an email address.");
+    if (!EMAIL.test(email)) return signInForm(c, 400, "That does not look like an email address.", email.slice(0, 320));
     const now = clock.now();
     const user = await userByEmail(database.db, email);
     if (user && (await queueSignInEmail(database.db, user.id, now))) onQueued?.();

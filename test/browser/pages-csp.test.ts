@@ -12,8 +12,8 @@ import { signToken } from "../../src/lib/tokens";
 import { call, createTestContext, createUser, type TestContext, type TestUser } from "../helpers/app";
 
 /**
- * The short pages (unsubscribe, email confirmation) under the Content-Security-Policy the
- * security-headers middleware sends, in a real browser: their styles apply, their forms post,
+ * The short pages (unsubscribe, email confirmation) under the Content-Security-Policy of the
+ * common layout (a per-response nonce), in a real browser: their styles apply, their forms post,
  * and Chromium reports no violation. A policy too strict for a page fails here, not in a user's
  * browser.
  */
@@ -85,10 +85,10 @@ describe("short pages under their Content-Security-Policy, in Chromium", () => {
     expect(res?.status()).toBe(200);
     expect(res?.headers()["content-security-policy"]).toContain("default-src 'none'");
     expect(res?.headers()["referrer-policy"]).toBe("no-referrer");
-    // from the page's <style>: 17px text in a 36rem column, a dark button
-    expect(await style("body", "font-size")).toBe("17px");
-    expect(await style("body", "max-width")).toBe("576px");
-    expect(await style("button", "background-color")).toBe("rgb(26, 26, 26)");
+    // from the layout's <style nonce>: 16px text in a 36rem column, a red (danger) button
+    expect(await style("body", "font-size")).toBe("16px");
+    expect(await style("main", "max-width")).toBe("576px");
+    expect(await style("button", "background-color")).toBe("rgb(164, 14, 38)");
 
     await page.getByRole("button", { name: "Unsubscribe" }).click();
     await page.getByRole("heading", { name: "Unsubscribed" }).waitFor();
@@ -100,7 +100,7 @@ describe("short pages under their Content-Security-Policy, in Chromium", () => {
   it("the expired-link page is styled too", async () => {
     const res = await page.goto(`${origin}/unsubscribe/damaged`);
     expect(res?.status()).toBe(400);
-    expect(await style("body", "font-size")).toBe("17px");
+    expect(await style("main", "max-width")).toBe("576px");
     expect(violations).toEqual([]);
   });
 
@@ -112,7 +112,7 @@ describe("short pages under their Content-Security-Policy, in Chromium", () => {
     const token = await signToken(ctx.deps.keys, { p: "verify-email", s: id, e: inAnHour() });
     const res = await page.goto(`${origin}/verify-email/${encodeURIComponent(token)}`);
     expect(res?.status()).toBe(200);
-    expect(await style("main", "max-width")).toBe("736px"); // 46rem, from the layout's <style nonce>
+    expect(await style("main", "max-width")).toBe("576px"); // 36rem, from the layout's <style nonce>
     await page.getByRole("button", { name: "Confirm this address" }).click();
     await page.getByRole("heading", { name: "Address confirmed" }).waitFor();
     const [ch] = await ctx.database.db.select().from(channels).where(eq(channels.id, id));

@@ -139,7 +139,8 @@ describe("the preference page in Chromium", () => {
     expect(await watchlist(watcher)).toEqual([slugOf("anthropic")]);
     await shoot("03-watch-added");
 
-    await page.getByRole("button", { name: `Remove ${slugOf("anthropic")}` }).click();
+    // the watch is named by its platform's name, not its slug
+    await page.getByRole("button", { name: `Remove Anthropic ${tag}` }).click();
     await page.waitForURL(/done=watch_removed/);
     expect(await watchlist(watcher)).toEqual([]);
     await shoot("04-watch-removed");

@@ -74,7 +74,7 @@ describe("every operation", () => {
     const schemeOf = (o: Op) => (o.security ?? []).map((r) => Object.keys(r).join("+") || "none").join(" | ") || "public";
     for (const { name, path, op } of operations()) {
       if (path.startsWith("/v1/admin/")) expect(schemeOf(op), name).toBe("adminBearer");
-      else if (path.startsWith("/v1/") && !["/v1/events", "/v1/providers/resend"].includes(path))
+      else if (path.startsWith("/v1/") && !["/v1/events", "/v1/providers/resend", "/v1/signup"].includes(path))
         expect(schemeOf(op), name).toBe("bearerAuth");
     }
     expect(schemeOf(op("post", "/v1/events"))).toBe("standardWebhooks");
@@ -92,6 +92,9 @@ describe("every operation", () => {
       ["get", "/signin"],
       ["post", "/signin"],
       ["get", "/verify-email/{token}"],
+      ["post", "/v1/signup"],
+      ["get", "/signup/confirm"],
+      ["post", "/signup/confirm"],
     ]) {
       expect(schemeOf(op(method, path)), `${method} ${path}`).toBe("public");
     }

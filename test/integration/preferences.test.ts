@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channels, notifications, platforms, users } from "../../src/db/schema";
+import { channels, documents, notifications, platforms, users } from "../../src/db/schema";
 import { messageLinks } from "../../src/lib/links";
 import { signToken } from "../../src/lib/tokens";
 import { call, createTestContext, createUser, type TestContext, watch } from "../helpers/app";
@@ -155,6 +155,62 @@ describe("the watchlist on the page", () => {
     const [aliceEmail] = await channelsOf(alice.key);
     expect((await page.post("/preferences/channels/enable", { id: aliceEmail.id as string, enabled: "false" })).status).toBe(404);
     expect((await channelsOf(alice.key))[0].status).toBe("active");
+  });
+
+  it("add by name: a catalog name in any case and a document title become slugs; an unknown name is refused with close matches and what was typed stays", async () => {
+    const u = await createUser(ctx, { tier: "watcher" });
+    const now = ctx.clock.now();
+    const suffix = u.id.slice(-6).toLowerCase();
+    await ctx.database.db
+      .insert(platforms)
+      .values({ slug: `nflx-${suffix}`, name: `Netflix ${suffix}`, createdAt: now, updatedAt: now });
+    await ctx.database.db
+      .insert(documents)
+      .values({ platformSlug: `nflx-${suffix}`, slug: "terms-of-use", title: "Terms of Use", createdAt: now, updatedAt: now });
+    const page = await signIn(ctx, u);
+    // the suggestions list carries catalog names
+    expect((await page.get("/preferences")).html).toContain(`<option value="Netflix ${suffix}">`);
+    const added = await page.post("/preferences/watches/add", {
+      form: "by-name",
+      platform: `NETFLIX ${suffix.toUpperCase()}`,
+      document: "terms of use",
+    });
+    expect(added.location).toBe("/preferences?done=watch_added#watchlist");
+    expect(await watchlist(u.key)).toMatchObject([{ platform: `nflx-${suffix}`, document: "terms-of-use" }]);
+
+    const typed = `Netflx ${suffix} Streaming!`;
+    const bad = await page.post("/preferences/watches/add", { form: "by-name", platform: typed, min_severity: "high" });
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.html)).toContain(`Did you mean Netflix ${suffix}`);
+    // the error sits beside the field, which keeps what was typed and is marked invalid
+    expect(bad.html).toMatch(/<p class="field-error" id="platform-error" role="alert">/);
+    const input = bad.html.match(/<input[^>]*id="w-platform"[^>]*>/)?.[0] ?? "";
+    expect(input).toContain(`value="${typed}"`);
+    expect(input).toContain('aria-invalid="true"');
+    expect(bad.html).toMatch(/<option value="high" selected="">/);
+    expect(await watchlist(u.key)).toHaveLength(1);
+  });
+
+  it("each message is shown in the section of the action, and each form posts to its own fragment", async () => {
+    const u = await createUser(ctx, { tier: "watcher" });
+    const page = await signIn(ctx, u);
+    const saved = (await page.get("/preferences?done=alerts_saved")).html;
+    const alerts = saved.slice(saved.indexOf('<section id="alerts"'), saved.indexOf('<section id="messages"'));
+    expect(alerts).toContain("Alert timing saved.");
+    expect(saved.split("Alert timing saved.")).toHaveLength(2);
+    expect(saved).toContain('action="/preferences/schedule#schedule"');
+    expect(saved).toContain('action="/preferences/channels/add#add-webhook"');
+    // a failed save re-renders with the typed value and the error beside the field
+    const bad = await page.post("/preferences/alerts", {
+      window_minutes: "9999",
+      quiet: "on",
+      quiet_start: "21:15",
+      quiet_end: "06:00",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toMatch(/<input[^>]*id="a-window"[^>]*value="9999"[^>]*aria-invalid="true"/);
+    expect(bad.html).toMatch(/<input[^>]*id="a-start"[^>]*value="21:15"/);
+    expect(bad.html).toContain('id="window_minutes-error"');
   });
 
   it("searches the catalog on the server", async () => {

@@ -1,10 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { closePlatforms, documentByTitleOrSlug, platformByNameOrSlug } from "../../db/queries/catalog";
 import { createChannel, deleteChannel, queueChannelTest, setChannelEnabled } from "../../db/queries/channels";
 import { setSubscriptions, updatePreferences } from "../../db/queries/preferences";
 import { checkWatchTier, createWatch, deleteWatch, type WatchShape } from "../../db/queries/watches";
 import type { UserRow } from "../../db/schema/users";
+import type { Db } from "../../db/types";
 import { slug } from "../../ingest/event-schema";
 import { ApiError } from "../../lib/errors";
 import { SEVERITIES } from "../../lib/tiers";
@@ -12,6 +14,7 @@ import { revokeAllSessions } from "../../services/sign-in";
 import { type AppEnv, describeIssues } from "../common";
 import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../schemas";
 import { messagePage } from "./layout";
+import type { Anchor } from "./model";
 import { clearSessionCookie, endSession, type PageSession } from "./session";
 
 /**
@@ -38,9 +41,26 @@ export const FLASH = {
 } as const;
 export type FlashKey = keyof typeof FLASH;
 
+/** Where on the page each confirmation is shown: the redirect's fragment scrolls there. */
+export const FLASH_AT: Record<FlashKey, Anchor> = {
+  watch_added: "watchlist",
+  watch_removed: "watchlist",
+  email_added: "channels",
+  channel_added: "channels",
+  channel_on: "channels",
+  channel_off: "channels",
+  channel_removed: "channels",
+  test_queued: "channels",
+  schedule_saved: "schedule",
+  alerts_saved: "alerts",
+  messages_saved: "messages",
+  unsubscribed: "messages",
+  slack_added: "channels",
+};
+
 export type ActionResult =
-  | { done: FlashKey; anchor: string }
-  | { render: { flash: string; secret?: { target: string; value: string } } }
+  | { done: FlashKey }
+  | { render: { flash?: string; at: Anchor; secret?: { target: string; value: string } } }
   | { page: Response | Promise<Response> };
 
 export interface ActionInput {
@@ -59,11 +79,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
-const WatchForm = z.object({
-  platform: platformRef,
-  document: slug.optional(),
-  min_severity: z.enum(SEVERITIES).optional(),
-});
 const PreferencesForm = z.object({ timezone, digest: DigestPrefs, alerts: AlertPrefs }).partial();
 const id = (i: ActionInput) => {
   const v = i.field("id");
@@ -71,42 +86,59 @@ const id = (i: ActionInput) => {
   return v;
 };
 
+/**
+ * "Add by name": the platform field takes a catalog name or a slug, in any case ("Netflix",
+ * "netflix"), and the document field a title or a slug of that platform. A valid slug the catalog
+ * does not know yet is accepted (a watch may name a platform no change has mentioned); anything
+ * else is refused with the closest catalog names.
+ */
 const addWatch: Action = async (i) => {
   const { database, clock } = i.c.get("deps");
+  const db = database.db;
   const now = clock.now();
-  const raw = {
-    platform: i.field("platform")?.toLowerCase(),
-    document: i.field("document")?.toLowerCase(),
-    min_severity: i.field("min_severity"),
-  };
+  const platformIn = i.field("platform");
+  const documentIn = i.field("document");
+  const severity = i.field("min_severity");
+  const found = platformIn ? await platformByNameOrSlug(db, platformIn) : null;
+  const platform = found?.slug ?? platformIn?.toLowerCase() ?? "";
+  const document = documentIn ? ((await documentByTitleOrSlug(db, platform, documentIn)) ?? documentIn.toLowerCase()) : null;
   const requested: WatchShape = {
-    platform: raw.platform ?? "",
-    document: raw.document ? "-" : null,
+    platform,
+    document,
     provision: null,
-    minSeverity: raw.min_severity ? "low" : null,
+    minSeverity: severity ? "low" : null,
     categories: null,
   };
-  const r = WatchForm.safeParse(raw);
-  if (!r.success) {
+  const problem = await watchFormProblem(db, { platformIn, platform, found: Boolean(found), document, severity });
+  if (problem) {
     // as in the API: what the tier can never have is a tier_limit, whatever else is wrong
-    await checkWatchTier(database.db, i.user, requested, now);
-    throw new ApiError("invalid_request", describeIssues(r.error.issues));
+    await checkWatchTier(db, i.user, requested, now);
+    throw new ApiError("invalid_request", problem);
   }
-  const f = r.data;
-  await createWatch(
-    database.db,
-    i.user.id,
-    {
-      platform: f.platform,
-      document: f.document ?? null,
-      provision: null,
-      minSeverity: f.min_severity ?? null,
-      categories: null,
-    },
-    now,
-  );
-  return { done: "watch_added", anchor: "watchlist" };
+  const minSeverity = (severity as (typeof SEVERITIES)[number] | undefined) ?? null;
+  await createWatch(db, i.user.id, { ...requested, minSeverity }, now);
+  return { done: "watch_added" };
 };
+
+const orList = new Intl.ListFormat("en", { type: "disjunction" });
+
+async function watchFormProblem(
+  db: Db,
+  f: { platformIn?: string; platform: string; found: boolean; document: string | null; severity?: string },
+): Promise<string | null> {
+  if (!f.platformIn) return "platform: enter a platform's name or short name";
+  if (!f.found && !platformRef.safeParse(f.platform).success) {
+    const close = await closePlatforms(db, f.platformIn);
+    const hint = close.length > 0 ? ` Did you mean ${orList.format(close.map((p) => p.name))}?` : "";
+    return `platform: no platform in the catalog is called “${f.platformIn}”, and it is not a short name either (lower-case letters, digits and dashes, e.g. netflix).${hint}`;
+  }
+  if (f.document !== null && !slug.safeParse(f.document).success) {
+    return `document: ${f.platform} has no document called “${f.document}” (give its title or its short name)`;
+  }
+  if (f.severity && !(SEVERITIES as readonly string[]).includes(f.severity))
+    return "min_severity: must be low, medium, high or critical";
+  return null;
+}
 
 const addChannel: Action = async (i) => {
   const { database, clock, keys, config, resolveHost, onQueued } = i.c.get("deps");
@@ -117,34 +149,36 @@ const addChannel: Action = async (i) => {
   const created = await createChannel(database.db, env, i.user.id, type, body, clock.now());
   if (created.verificationQueued) onQueued?.();
   if (created.signingSecret) {
-    return { render: { flash: FLASH.channel_added, secret: { target: created.row.target, value: created.signingSecret } } };
+    return {
+      render: { at: "add-webhook", secret: { target: created.row.target, value: created.signingSecret } },
+    };
   }
-  return { done: created.verificationQueued ? "email_added" : "channel_added", anchor: "channels" };
+  return { done: created.verificationQueued ? "email_added" : "channel_added" };
 };
 
 export const ACTIONS = {
   "watches/add": addWatch,
   "watches/remove": async (i) => {
     await deleteWatch(i.c.get("deps").database.db, i.user.id, id(i));
-    return { done: "watch_removed", anchor: "watchlist" };
+    return { done: "watch_removed" };
   },
   "channels/add": addChannel,
   "channels/test": async (i) => {
     const { database, clock, onQueued } = i.c.get("deps");
     await queueChannelTest(database.db, i.user.id, id(i), clock.now());
     onQueued?.();
-    return { done: "test_queued", anchor: "channels" };
+    return { done: "test_queued" };
   },
   "channels/enable": async (i) => {
     const { database, clock } = i.c.get("deps");
     const on = i.field("enabled") === "true";
     await setChannelEnabled(database.db, i.user.id, id(i), on, clock.now());
-    return { done: on ? "channel_on" : "channel_off", anchor: "channels" };
+    return { done: on ? "channel_on" : "channel_off" };
   },
   "channels/remove": async (i) => {
     const { database, clock } = i.c.get("deps");
     await deleteChannel(database.db, i.user.id, id(i), clock.now());
-    return { done: "channel_removed", anchor: "channels" };
+    return { done: "channel_removed" };
   },
   schedule: async (i) => {
     const { database, clock } = i.c.get("deps");
@@ -159,7 +193,7 @@ export const ACTIONS = {
       },
     });
     await updatePreferences(database.db, i.user, patch, clock.now());
-    return { done: "schedule_saved", anchor: "schedule" };
+    return { done: "schedule_saved" };
   },
   alerts: async (i) => {
     const { database, clock } = i.c.get("deps");
@@ -171,18 +205,18 @@ export const ACTIONS = {
       },
     });
     await updatePreferences(database.db, i.user, patch, clock.now());
-    return { done: "alerts_saved", anchor: "alerts" };
+    return { done: "alerts_saved" };
   },
   messages: async (i) => {
     const { database, clock } = i.c.get("deps");
     const subs = { alerts: i.field("alerts") === "on", digests: i.field("digests") === "on" };
     await setSubscriptions(database.db, i.user.id, subs, clock.now());
-    return { done: "messages_saved", anchor: "messages" };
+    return { done: "messages_saved" };
   },
   unsubscribe: async (i) => {
     const { database, clock } = i.c.get("deps");
     await setSubscriptions(database.db, i.user.id, { alerts: false, digests: false }, clock.now());
-    return { done: "unsubscribed", anchor: "messages" };
+    return { done: "unsubscribed" };
   },
   "sign-out": async (i) => {
     await endSession(i.c, i.session);

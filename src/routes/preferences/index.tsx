@@ -1,33 +1,40 @@
 /** @jsxImportSource hono/jsx */
 
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { asc, ilike, inArray, or } from "drizzle-orm";
 import type { Context } from "hono";
+import { catalogNames, platformNames, searchCatalog } from "../../db/queries/catalog";
 import { listChannels } from "../../db/queries/channels";
 import { listWatches } from "../../db/queries/watches";
-import { documents, platforms } from "../../db/schema";
 import type { UserRow } from "../../db/schema/users";
-import type { Db } from "../../db/types";
 import { ApiError } from "../../lib/errors";
 import { effectiveTier } from "../../lib/tiers";
 import { isValidTimeZone } from "../../lib/time";
 import { SIGN_IN_LINK_DAYS, userFromSignInToken } from "../../services/sign-in";
 import { type AppEnv, optionalSession, session } from "../common";
-import { ACTION_SUMMARY, ACTIONS, type Action, type ActionName, FLASH, type FlashKey } from "./actions";
+import { ACTION_SUMMARY, ACTIONS, type Action, type ActionName, FLASH, FLASH_AT, type FlashKey } from "./actions";
 import { htmlPage, messagePage, newNonce, type PageStatus, pageError } from "./layout";
+import type { Anchor } from "./model";
 import { limitHint } from "./plans";
 import { isSameSitePost, type PageSession, readSession, startSession } from "./session";
-import { type CatalogEntry, PreferencesPage } from "./view";
+import { PreferencesPage } from "./view";
 
 /** The IANA zones the API accepts, for the time zone select. */
 const ZONES = [...new Set(["UTC", ...Intl.supportedValuesOf("timeZone")])].filter(isValidTimeZone);
 const CATALOG_PAGE = 25;
 
-const howToGetALink = (
-  <p>
-    Open the <strong>Manage preferences</strong> link at the bottom of a recent clausewatch email, or{" "}
-    <a href="/signin">have a new sign-in link emailed to you</a>.
-  </p>
+/** What a person with a dead link can do: a fresh link by email, right here (the /signin form). */
+export const howToGetALink = (
+  <>
+    <p>
+      Open the <strong>Manage preferences</strong> link at the bottom of a recent clausewatch email, or{" "}
+      <a href="/signin">have a new sign-in link emailed to you</a>:
+    </p>
+    <form method="post" action="/signin" aria-label="Email me a new sign-in link">
+      <label for="email">Your account's email address</label>
+      <input id="email" name="email" type="email" autocomplete="email" required maxlength={320} />
+      <button type="submit">Email me a new sign-in link</button>
+    </form>
+  </>
 );
 
 /** 400: the link is damaged, expired, or missing. */
@@ -42,45 +49,35 @@ export const badLinkPage = (c: Context<AppEnv>, why: string) =>
     400,
   );
 
-async function catalog(db: Db, q: string): Promise<CatalogEntry[]> {
-  const like = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  const ps = await db
-    .select({ slug: platforms.slug, name: platforms.name })
-    .from(platforms)
-    .where(q ? or(ilike(platforms.slug, like), ilike(platforms.name, like)) : undefined)
-    .orderBy(asc(platforms.slug))
-    .limit(CATALOG_PAGE);
-  if (ps.length === 0) return [];
-  const docs = await db
-    .select({ platform: documents.platformSlug, slug: documents.slug, title: documents.title })
-    .from(documents)
-    .where(
-      inArray(
-        documents.platformSlug,
-        ps.map((p) => p.slug),
-      ),
-    )
-    .orderBy(asc(documents.slug));
-  return ps.map((p) => ({ ...p, documents: docs.filter((d) => d.platform === p.slug) }));
-}
-
 export interface PageExtras {
   status?: PageStatus;
   flash?: string;
   error?: string;
+  /** where on the page the flash or error is shown */
+  at?: Anchor;
+  field?: string;
+  values?: Record<string, string>;
   secret?: { target: string; value: string };
 }
+
+/** The datalist of the add-by-name form: enough names to pick from, not the whole catalog of a big deployment. */
+const NAME_OPTIONS = 500;
 
 /** Renders the page for a signed-in user, from the database as it is now. */
 export async function renderPreferences(c: Context<AppEnv>, user: UserRow, session: PageSession, extras: PageExtras = {}) {
   const { database, clock, config } = c.get("deps");
   const now = clock.now();
   const q = (c.req.query("q") ?? "").trim().slice(0, 100);
-  const [watches, channels, entries] = await Promise.all([
+  const [watches, channels, entries, platformOptions] = await Promise.all([
     listWatches(database.db, user.id),
     listChannels(database.db, user.id),
-    catalog(database.db, q),
+    searchCatalog(database.db, q, CATALOG_PAGE),
+    platformNames(database.db, NAME_OPTIONS),
   ]);
+  const names = await catalogNames(
+    database.db,
+    watches.map((w) => w.platform),
+  );
   // "Add to Slack" starts from this page's session cookie: no token in the link
   const slackInstallUrl = config.slack ? "/slack/install" : null;
   const nonce = newNonce();
@@ -89,7 +86,9 @@ export async function renderPreferences(c: Context<AppEnv>, user: UserRow, sessi
     tier: effectiveTier(user, now),
     watches,
     channels,
+    names,
     catalog: entries,
+    platformOptions,
     q,
     csrf: session.csrf,
     nonce,
@@ -123,13 +122,39 @@ preferencesRoutes.get("/preferences", async (c) => {
   if (!session)
     return badLinkPage(c, "Your preferences open from a personal sign-in link, and this visit has none (or it has expired).");
   const done = c.req.query("done");
-  return renderPreferences(c, session.user, session, {
-    flash: done && Object.hasOwn(FLASH, done) ? FLASH[done as FlashKey] : undefined,
-  });
+  const key = done && Object.hasOwn(FLASH, done) ? (done as FlashKey) : undefined;
+  return renderPreferences(c, session.user, session, key ? { flash: FLASH[key], at: FLASH_AT[key] } : {});
 });
 
+/** Where a failed form's error is shown: beside that form. */
+function errorAnchor(name: ActionName, type: string | undefined, form: string | undefined): Anchor {
+  if (name === "watches/add") return form === "by-name" ? "add-by-name" : "add-watch";
+  if (name === "channels/add") return type === "webhook" ? "add-webhook" : "add-email";
+  if (name.startsWith("channels/")) return "channels";
+  if (name === "watches/remove") return "watchlist";
+  if (name === "schedule" || name === "alerts") return name;
+  return "messages";
+}
+
+/** The field an error message names ("alerts.window_minutes: …" → window_minutes). */
+function fieldOf(message: string): string | undefined {
+  const path = message.match(/^([a-z_.]+): /)?.[1];
+  if (!path) return undefined;
+  if (path.startsWith("alerts.quiet_hours")) return path.endsWith("end") ? "quiet_end" : "quiet_start";
+  return path.split(".").pop();
+}
+
+/** What a person typed into the failed form (short text fields only; never the CSRF token). */
+function typedValues(form: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(form)) {
+    if (k !== "csrf" && typeof v === "string" && k.length <= 40) out[k] = v.slice(0, 2048);
+  }
+  return out;
+}
+
 /** A form post: session, then CSRF, then the action; rule violations come back as the page with the error. */
-async function runAction(c: Context<AppEnv>, action: Action) {
+async function runAction(c: Context<AppEnv>, name: ActionName, action: Action) {
   const session = await readSession(c);
   if (!session) {
     return messagePage(
@@ -160,18 +185,24 @@ async function runAction(c: Context<AppEnv>, action: Action) {
     const result = await action({ c, user, session, field });
     if ("page" in result) return result.page;
     if ("render" in result) return renderPreferences(c, user, session, result.render);
-    return c.redirect(`/preferences?done=${result.done}#${result.anchor}`, 303);
+    return c.redirect(`/preferences?done=${result.done}#${FLASH_AT[result.done]}`, 303);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     const status: PageStatus = e.status === 400 || e.status === 403 || e.status === 404 || e.status === 409 ? e.status : 400;
     // a tier limit says what the next plan would allow
     const next = e.code === "tier_limit" ? limitHint(effectiveTier(user, c.get("deps").clock.now()), e.message) : null;
-    return renderPreferences(c, user, session, { status, error: next ? `${e.message}. ${next}` : e.message });
+    return renderPreferences(c, user, session, {
+      status,
+      error: next ? `${e.message}. ${next}` : e.message,
+      at: errorAnchor(name, field("type"), field("form")),
+      field: fieldOf(e.message),
+      values: typedValues(form),
+    });
   }
 }
 
-for (const [name, action] of Object.entries(ACTIONS)) {
-  preferencesRoutes.post(`/preferences/${name}`, (c) => runAction(c, action));
+for (const [name, action] of Object.entries(ACTIONS) as [ActionName, Action][]) {
+  preferencesRoutes.post(`/preferences/${name}`, (c) => runAction(c, name, action));
 }
 preferencesRoutes.onError(pageError);
 

@@ -8,69 +8,73 @@ import { Plan, Watchlist } from "./watchlist-view";
 
 export type { CatalogEntry, PageModel } from "./model";
 
-/** Suggests the browser's time zone when it differs from the stored one; the page works without it. */
-const TZ_SCRIPT = `(function(){var z;try{z=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){return}
-var s=document.getElementById("timezone"),h=document.getElementById("tz-hint");if(!s||!h||!z||s.value===z)return;
+/**
+ * Progressive enhancement under the page's nonce; every part of the page works without it.
+ * - Suggests the browser's time zone when it differs from the stored one.
+ * - Shows the "Copy" button beside a new webhook secret (without script the secret is plain,
+ *   selectable text) and copies it: the Clipboard API where the page is a secure context,
+ *   else a selection and execCommand.
+ */
+const SCRIPT = `(function(){var z;try{z=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){}
+var s=document.getElementById("timezone"),h=document.getElementById("tz-hint");if(s&&h&&z&&s.value!==z){
 for(var i=0;i<s.options.length;i++){if(s.options[i].value===z){h.querySelector("[data-zone]").textContent=z;h.hidden=false;
-document.getElementById("tz-use").addEventListener("click",function(){s.value=z;h.hidden=true;s.focus()});return}}})();`;
+document.getElementById("tz-use").addEventListener("click",function(){s.value=z;h.hidden=true;s.focus()});break}}}
+var b=document.getElementById("copy-secret"),v=document.getElementById("secret-value"),o=document.getElementById("copy-status");
+if(b&&v){b.hidden=false;b.addEventListener("click",function(){var t=v.textContent.trim();function done(){o.textContent="Copied"}
+function fallback(){var r=document.createRange();r.selectNodeContents(v);var g=window.getSelection();g.removeAllRanges();g.addRange(r);
+try{document.execCommand("copy");done()}catch(e){o.textContent="Selected: press Ctrl+C or Cmd+C"}}
+if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(t).then(done,fallback)}else{fallback()}})}})();`;
+
+const SECTIONS: [string, string][] = [
+  ["watchlist", "Watchlist"],
+  ["channels", "Delivery"],
+  ["schedule", "Weekly digest"],
+  ["alerts", "Alerts"],
+  ["messages", "Unsubscribe"],
+  ["account", "Sign out"],
+];
 
 /** The whole preference page. */
 export function PreferencesPage({ m }: { m: PageModel }) {
   return (
-    <Layout title="Preferences" nonce={m.nonce}>
+    <Layout title="Preferences" nonce={m.nonce} aside={<span class="muted small">{`Signed in as ${m.user.email}.`}</span>}>
       <h1>Your clausewatch preferences</h1>
-      <p class="muted">{`Signed in as ${m.user.email}.`}</p>
-      <nav aria-label="Sections">
-        <ul>
-          <li>
-            <a href="#watchlist">Watchlist</a>
-          </li>
-          <li>
-            <a href="#channels">Delivery</a>
-          </li>
-          <li>
-            <a href="#schedule">Digest</a>
-          </li>
-          <li>
-            <a href="#alerts">Alerts</a>
-          </li>
-          <li>
-            <a href="#messages">Unsubscribe</a>
-          </li>
-        </ul>
-      </nav>
-      {m.error ? (
-        <div class="notice error" role="alert" id="error" tabindex={-1}>
-          <p>
-            <strong>That did not work: </strong>
-            {m.error}
-          </p>
+      <div class="layout">
+        <nav aria-label="Sections">
+          <ul class="chips">
+            {SECTIONS.map(([id, label]) => (
+              <li key={id}>
+                <a href={`#${id}`}>{label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div>
+          <Plan m={m} />
+          <Watchlist m={m} />
+          <Channels m={m} />
+          <Schedule m={m} />
+          <Alerts m={m} />
+          <Messages m={m} />
+          <section id="account" class="card" aria-labelledby="account-h">
+            <h2 id="account-h">Sign out</h2>
+            <p class="muted">This page signs you out by itself after two hours.</p>
+            <div class="actions">
+              <Post action="/preferences/sign-out" csrf={m.csrf} label="Sign out">
+                <button type="submit" class="secondary">
+                  Sign out
+                </button>
+              </Post>
+              <Post action="/preferences/sign-out-everywhere" csrf={m.csrf} label="Sign out everywhere">
+                <button type="submit" class="secondary">
+                  Sign out everywhere
+                </button>
+              </Post>
+            </div>
+          </section>
         </div>
-      ) : null}
-      {m.flash ? (
-        <div class="notice ok" role="status" id="status">
-          <p>{m.flash}</p>
-        </div>
-      ) : null}
-      <Plan m={m} />
-      <Watchlist m={m} />
-      <Channels m={m} />
-      <Schedule m={m} />
-      <Alerts m={m} />
-      <Messages m={m} />
-      <div class="row">
-        <Post action="/preferences/sign-out" csrf={m.csrf} label="Sign out">
-          <button type="submit" class="secondary">
-            Sign out
-          </button>
-        </Post>
-        <Post action="/preferences/sign-out-everywhere" csrf={m.csrf} label="Sign out everywhere">
-          <button type="submit" class="secondary">
-            Sign out everywhere
-          </button>
-        </Post>
       </div>
-      <script nonce={m.nonce}>{raw(TZ_SCRIPT)}</script>
+      <script nonce={m.nonce}>{raw(SCRIPT)}</script>
     </Layout>
   );
 }
