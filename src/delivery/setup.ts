@@ -2,10 +2,22 @@ import { join } from "node:path";
 import { createOutboxDirChannel, createResendChannel } from "./channels/email";
 import { createSlackChannel } from "./channels/slack";
 import { createWebhookChannel } from "./channels/webhook";
-import { createEmailRenderer } from "./render/email";
 import { renderSlack } from "./render/slack";
 import { renderWebhook } from "./render/webhook";
-import type { Channels } from "./types";
+import type { Channels, RenderEmail } from "./types";
+
+/**
+ * The email renderer, loaded on the first email: React and the React Email templates are the
+ * largest imports of the service, and nothing needs them to start serving (`npm start`'s bundle
+ * keeps them in a chunk of their own).
+ */
+function lazyEmailRenderer(publicUrl: string): RenderEmail {
+  let loaded: Promise<RenderEmail> | null = null;
+  return async (msg) => {
+    loaded ??= import("./render/email").then((m) => m.createEmailRenderer({ publicUrl }));
+    return (await loaded)(msg);
+  };
+}
 
 export interface ChannelConfig {
   publicUrl: string;
@@ -24,7 +36,7 @@ export interface ChannelConfig {
  * they are written to DATA_DIR/outbox/ (no `if` inside a provider decides that).
  */
 export function createChannels(c: ChannelConfig): Channels & { emailMode: "resend" | "outbox" } {
-  const renderEmail = createEmailRenderer({ publicUrl: c.publicUrl });
+  const renderEmail = lazyEmailRenderer(c.publicUrl);
   const email = c.resendApiKey
     ? createResendChannel({
         apiKey: c.resendApiKey,
