@@ -21,8 +21,8 @@ import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage, Tri
 
 export interface Composed {
   ready: { claimed: Claimed; msg: OutboundMessage }[];
-  /** rows that must not be sent, decided before any provider is called */
-  skipped: Outcome[];
+  /** rows that must not be sent, decided before any provider is called (with their channel's type, when it still exists) */
+  skipped: (Outcome & { channelType?: ChannelRow["type"] })[];
 }
 
 /** Claimed rows may carry every kind the table holds (outbox's `Claimed.kind` predates `notice`). */
@@ -255,7 +255,13 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows
             ? "no_notice"
             : null);
     if (why || !user || !ch) {
-      out.skipped.push({ id: c.id, attempts: c.attempts, status: "suppressed", statusReason: why ?? "gone" });
+      out.skipped.push({
+        id: c.id,
+        attempts: c.attempts,
+        status: "suppressed",
+        statusReason: why ?? "gone",
+        channelType: ch?.type,
+      });
       continue;
     }
     const tier = effectiveTier(user, now);

@@ -325,11 +325,11 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   async function deliverBatch(b: Batch): Promise<void> {
     const { ready, skipped } = b.composed;
     for (const s of skipped) {
-      // compose decides these from the channel row but does not hand back its type
-      o.metrics.delivery("unknown", "suppressed");
+      // "unknown" only when the channel row is gone
+      o.metrics.delivery(s.channelType ?? "unknown", "suppressed");
       o.log.info("delivery", {
         notification_id: s.id,
-        channel_type: null,
+        channel_type: s.channelType ?? null,
         outcome: "suppressed",
         attempt: s.attempts,
         reason: s.statusReason,

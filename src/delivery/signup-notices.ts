@@ -64,8 +64,11 @@ export async function composeAddressNotices(
   keys: Keys,
   publicUrl: string,
   claimed: Claimed[],
-): Promise<{ ready: { claimed: Claimed; msg: OutboundMessage }[]; skipped: Outcome[] }> {
-  const out: { ready: { claimed: Claimed; msg: OutboundMessage }[]; skipped: Outcome[] } = { ready: [], skipped: [] };
+): Promise<{ ready: { claimed: Claimed; msg: OutboundMessage }[]; skipped: (Outcome & { channelType?: "email" })[] }> {
+  const out: { ready: { claimed: Claimed; msg: OutboundMessage }[]; skipped: (Outcome & { channelType?: "email" })[] } = {
+    ready: [],
+    skipped: [],
+  };
   if (claimed.length === 0) return out;
   const parsed = claimed.map((c) => ({ c, p: signupPayload(c.payload) }));
   const addresses = [...new Set(parsed.flatMap(({ p }) => (p ? [p.address.toLowerCase()] : [])))];
@@ -82,7 +85,13 @@ export async function composeAddressNotices(
           ? `address_suppressed: ${suppressed.get(addr)}`
           : null;
     if (why || !p) {
-      out.skipped.push({ id: c.id, attempts: c.attempts, status: "suppressed", statusReason: why ?? "no_notice" });
+      out.skipped.push({
+        id: c.id,
+        attempts: c.attempts,
+        status: "suppressed",
+        statusReason: why ?? "no_notice",
+        channelType: "email",
+      });
       continue;
     }
     const links = await signupLinks(keys, publicUrl, p.signup_id, p.address, new Date(c.created_at));

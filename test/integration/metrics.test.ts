@@ -121,6 +121,23 @@ describe("GET /metrics", () => {
     await d.dispatcher.runOnce();
   });
 
+  it("counts a suppressed delivery under its channel's type", async () => {
+    const ev = freshEvent("01-anthropic-ai-training");
+    const u = await webhookWatcher(ev.platform.slug, 0);
+    const suppressed = { channel: "webhook", outcome: "suppressed" };
+    const before = value(await scrape(), "clausewatch_deliveries_total", suppressed) ?? 0;
+    expect((await postEvent(ctx, ev)).fanout?.alerts).toBe(1);
+    // switched off after the alert was queued: the dispatcher suppresses it instead of sending
+    const hooks = (await call(ctx, "GET", "/v1/channels", { token: u.key })).json.items as { id: string; type: string }[];
+    const hook = hooks.find((c) => c.type === "webhook");
+    expect((await call(ctx, "PATCH", `/v1/channels/${hook?.id}`, { token: u.key, body: { enabled: false } })).status).toBe(200);
+    ctx.clock.advance(2_000);
+    while ((await d.dispatcher.runOnce()) > 0);
+    const after = await scrape();
+    expect(value(after, "clausewatch_deliveries_total", suppressed)).toBe(before + 1);
+    expect(value(after, "clausewatch_deliveries_total", { channel: "unknown", outcome: "suppressed" })).toBeUndefined();
+  });
+
   it("the oldest due row's age, on the app's clock", async () => {
     while ((await d.dispatcher.runOnce()) > 0);
     expect(value(await scrape(), "clausewatch_outbox_oldest_due_age_seconds")).toBe(0);

@@ -52,6 +52,8 @@ export const notifications = pgTable(
     uniqueIndex("notifications_open_alert_key").on(t.channelId).where(sql`${t.kind} = 'alert' and ${t.groupOpen}`),
     index("notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     index("notifications_user_idx").on(t.userId, t.createdAt),
+    // the operator's "failures in the last hour" (outbox stats, /metrics) without scanning the outbox
+    index("notifications_failed_idx").on(t.updatedAt).where(sql`${t.status} = 'failed'`),
     // the digest foreign key cascades: without this, deleting a digest scans every notification
     index("notifications_digest_idx").on(t.digestId).where(sql`${t.digestId} is not null`),
     // a notice is sent once per user and key (`trial_ending:<trial end>`), also when jobs race

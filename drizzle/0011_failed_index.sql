@@ -1,0 +1,1 @@
+CREATE INDEX "notifications_failed_idx" ON "notifications" USING btree ("updated_at") WHERE "notifications"."status" = 'failed';
