@@ -29,23 +29,12 @@ export function deadlineSocketFactory(deadlineMs: number, onStatement?: Statemen
       ? connect(options.path)
       : connect({ host: options.host[i], port: options.port[i] ?? options.port[0] });
     watchAnswers(socket, deadlineMs, onStatement);
-    // postgres.js starts its own connect timer only once this resolves: time the connect here.
-    const connectMs = (options.connect_timeout ?? 30) * 1000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(Object.assign(new Error(`connecting to PostgreSQL timed out after ${connectMs} ms`), { code: "CONNECT_TIMEOUT" }));
-      }, connectMs);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        socket.off("error", reject);
-        resolve(socket);
-      });
-      socket.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+    // Handed over while still connecting, as postgres.js's own socket is: it writes the startup
+    // message at once (Node buffers it until the connection is up), times the connect with its
+    // connect_timeout, and a refused or failed connect reaches it as the socket's 'error' and
+    // 'close' — the events its reconnect logic runs on. (A rejected promise here would leave the
+    // connection stuck: postgres.js never retries a socket it did not get.)
+    return Promise.resolve(socket);
   };
 }
 

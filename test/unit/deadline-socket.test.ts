@@ -56,6 +56,7 @@ describe("deadline socket", () => {
     const s = await silentServer();
     open.push({ end: async () => void s.server.close() });
     const socket = await deadlineSocketFactory(200)({ host: ["127.0.0.1"], port: [s.port], connect_timeout: 5 });
+    socket.on("error", () => {}); // the deadline's ETIMEDOUT (postgres.js listens in the service)
     const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now())));
     const ready = new Promise<void>((r) => socket.on("data", (d: Buffer) => d.includes(0x5a) && r()));
     // a startup message (length, protocol 3.0, user), answered with ReadyForQuery by the server
