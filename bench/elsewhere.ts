@@ -1,8 +1,8 @@
 /**
  * "How other platforms handle this" benchmark: the elsewhere query (db/queries/elsewhere.ts) at
  * 100,000 stored events, against a plain indexed lookup in the same process (loading as many
- * events by primary key, what compose does for every batch anyway), and the cost of the
- * `event_categories` trigger on ingest (the same INSERT with the trigger on and off).
+ * events by primary key, what compose does for every batch anyway). `event_categories` is filled
+ * the way the fan-out worker fills it (one INSERT … SELECT per batch of events).
  *
  *   npm run bench:elsewhere                         # in-memory PGlite, 100,000 events
  *   npm run bench:elsewhere -- --db postgres        # BENCH_DATABASE_URL or …/clausewatch_bench (schema rebuilt)
@@ -102,6 +102,10 @@ async function main() {
   let t = performance.now();
   for (let from = 1; from <= EVENTS; from += 20_000)
     await db.execute(insertEvents(from, Math.min(EVENTS, from + 19_999), "evt-"));
+  // as the fan-out worker writes them for its batches (ingest/fanout-worker.ts)
+  await db.execute(sql`insert into event_categories (category, received_at, event_id, platform_slug)
+      select distinct c, e.received_at, e.id, e.platform_slug from events e, unnest(e.categories) as c
+      where e.id like 'evt-%' on conflict do nothing`);
   await db.execute(sql`analyze events`);
   await db.execute(sql`analyze event_categories`);
   const [{ n }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from event_categories`);
@@ -129,28 +133,6 @@ async function main() {
     await series(`${label}, ${found.length} rows`, () => elsewhereCandidates(db, keys), baseline(db, ids(Math.max(1, events))));
   }
 
-  // Ingest: the trigger's cost, the same 1,000-row INSERT with it on and off (rolled back each time).
-  const insertCost = async (trigger: boolean) => {
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await db
-        .transaction(async (tx) => {
-          if (!trigger) await tx.execute(sql`alter table events disable trigger events_fill_categories`);
-          samples.push(await time(() => tx.execute(insertEvents(1, 1000, `ins${i}-`))));
-          throw new Rollback();
-        })
-        .catch((e) => {
-          if (!(e instanceof Rollback)) throw e;
-        });
-    }
-    return median(samples) / 1000;
-  };
-  const withTrigger = await insertCost(true);
-  const without = await insertCost(false);
-  console.log(
-    `ingest INSERT per event: with trigger ${(withTrigger * 1000).toFixed(0)} µs · without ${(without * 1000).toFixed(0)} µs · ratio ${(withTrigger / without).toFixed(2)}×`,
-  );
-
   if (args.explain) {
     const plan = await rows<Record<string, string>>(db, sql`explain analyze ${elsewhereSql([key("cat-0")])}`);
     console.log(plan.map((r) => Object.values(r)[0]).join("\n"));
@@ -158,8 +140,6 @@ async function main() {
   t = performance.now();
   await database.close();
 }
-
-class Rollback extends Error {}
 
 main().catch((e) => {
   console.error(e);

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { events } from "../db/schema";
-import { type Database, type Db, rows } from "../db/types";
+import { type Database, type Db, rows, textArray } from "../db/types";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { createWorkerLoop, type WorkerLoop } from "../lib/worker-loop";
@@ -89,6 +89,15 @@ export async function fanOutPending(
       round.matchedUsers += r.matchedUsers;
       round.alerts += r.alerts;
       round.digestItems += r.digestItems;
+    }
+    if (round.eventIds.length > 0) {
+      // "How other platforms handle this" reads these (db/queries/elsewhere.ts): written here, once
+      // per batch, rather than by a trigger on ingest's INSERT, which the producer waits for
+      await tx.execute(sql`insert into event_categories (category, received_at, event_id, platform_slug)
+        select distinct c, e.received_at, e.id, e.platform_slug
+        from events e, unnest(e.categories) as c
+        where e.id = any(${textArray(round.eventIds)})
+        on conflict do nothing`);
     }
     return round;
   });

@@ -3,9 +3,10 @@ import { ts } from "./columns";
 
 /**
  * One row per (event, category): what "How other platforms handle this" reads
- * (db/queries/elsewhere.ts). Filled by the trigger `events_fill_categories` (drizzle/0010), so an
- * event and its rows are written by the one INSERT ingest makes. Events are never updated or
- * deleted, so the rows never go stale and need no foreign key (which would cost ingest a lookup).
+ * (db/queries/elsewhere.ts). Filled by the fan-out worker in the transaction that fans the
+ * events out (until drizzle/0012 by a trigger on ingest's INSERT, which doubled its cost): an
+ * event is compared with others once it is fanned out. Events are never updated or deleted, so
+ * the rows never go stale and need no foreign key.
  *
  * Why a table and not a GIN index on `events.categories`: the question is "the newest events
  * carrying this category", and a GIN index cannot return rows in order. With GIN the planner's
