@@ -24,7 +24,6 @@ import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { createApp } from "../src/app";
-import { openBackgroundDatabase } from "../src/db/client";
 import { type Database, rows } from "../src/db/types";
 import { createMetrics } from "../src/delivery/metrics";
 import type { ChangeEvent } from "../src/ingest/event-schema";
@@ -174,9 +173,7 @@ async function main() {
   const child = fork(new URL("./lib/load-client.ts", import.meta.url).pathname, [], { stdio: "inherit" });
   const servers: Server[] = [];
   const fanoutLog = createLogger(LOG_LEVEL, () => {});
-  // the fan-out on a pool of its own, as src/index.ts runs it
-  const background = await openBackgroundDatabase(database, { url: PG_URL });
-  const fanout = createFanoutWorker({ database: background, clock: systemClock, log: fanoutLog });
+  const fanout = createFanoutWorker({ database, clock: systemClock, log: fanoutLog });
   try {
     const t = performance.now();
     const stats = await seed(db, USERS, new Date());
@@ -298,7 +295,6 @@ async function main() {
       s.closeAllConnections?.();
       s.close();
     }
-    if (background !== database) await background.close();
     await database.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
-import { openBackgroundDatabase, openDatabase } from "./db/client";
+import { openDatabase } from "./db/client";
 import { createDispatcher, notifyOutbox } from "./delivery/dispatcher";
 import { createMetrics } from "./delivery/metrics";
 import { createChannels } from "./delivery/setup";
@@ -103,8 +103,7 @@ async function main() {
     notifyOutbox(database).catch((err) => log.warn("notify failed", { error: String(err) }));
   };
   // Events are accepted with one INSERT; this worker matches and queues them after the answer.
-  const background = await openBackgroundDatabase(database, { url: env.DATABASE_URL, onStatement });
-  const fanout = createFanoutWorker({ database: background, clock: systemClock, log, onQueued });
+  const fanout = createFanoutWorker({ database, clock: systemClock, log, onQueued });
   const onAccepted = () => {
     fanout.wake();
     notifyEvents(database).catch((err) => log.warn("notify failed", { error: String(err) }));
@@ -144,7 +143,6 @@ async function main() {
   if (refused) {
     console.error(`clausewatch: ${refused}`);
     redis?.disconnect();
-    if (background !== database) await background.close();
     await database.close();
     process.exit(1);
   }
@@ -205,7 +203,6 @@ async function main() {
     // A fan-out round is one transaction: let it commit, then no more start.
     await fanout.stop();
     await dispatcherStopped;
-    if (background !== database) await background.close();
     await database.close();
     // An open Redis socket (or its reconnect timer) would keep the process alive.
     redis?.disconnect();

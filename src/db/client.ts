@@ -141,18 +141,6 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
 }
 
 /**
- * The database the background workers (the fan-out) use. On PostgreSQL a small pool of their
- * own: on the request pool a fan-out round's statements queue behind every waiting request, so
- * under ingest load the fan-out starved (14–75 of ~4,000 accepted events fanned out during a
- * 12 s run in bench:ingest) while it is the part that must keep up. PGlite is one connection:
- * the same database.
- */
-export async function openBackgroundDatabase(main: Database, opts: OpenOptions): Promise<Database> {
-  if (main.kind !== "postgres" || !opts.url) return main;
-  return openDatabase({ ...opts, max: opts.max ?? 2, migrate: false });
-}
-
-/**
  * drizzle's migrator takes no lock: replicas started together on an empty database race on
  * `CREATE TABLE` and `CREATE TYPE` and all but one crash. Here each takes a session-level
  * advisory lock first, so they migrate one after the other and the later ones find nothing left
