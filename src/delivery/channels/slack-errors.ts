@@ -1,4 +1,5 @@
-import type { SendResult } from "../types";
+import { createIntervalGate, type IntervalGate } from "../pacing";
+import type { Channel, RenderSlack, SendResult } from "../types";
 
 /*
  * Slack answers HTTP 200 with `{ok: false, error}` for nearly everything, 429 when rate limited.
@@ -40,4 +41,49 @@ export function classifySlackCode(code: string, afterMs?: number): SendResult {
   if (DISABLING.has(code)) return { kind: "permanent", reason, disableChannel: true, response: code };
   if (RETRYABLE.has(code)) return { kind: "retry", reason, afterMs, response: code };
   return { kind: "permanent", reason, response: code };
+}
+
+/** What both Slack channels take besides their transport. */
+export interface SlackPacingOptions {
+  render: RenderSlack;
+  /** spacing between messages to one Slack channel (default 1000 ms, Slack's guidance) */
+  minIntervalMs?: number;
+  /** when the spacing would make a send wait longer than this, answer retry instead (default 10 s) */
+  maxPacingWaitMs?: number;
+  gate?: IntervalGate;
+}
+
+/** One `chat.postMessage` with a bot token, classified: the part the SDK and fetch channels differ in. */
+export type SlackPost = (token: string, channel: string, rendered: ReturnType<RenderSlack>) => Promise<SendResult>;
+
+/**
+ * A Slack channel around a transport: the bot-token check, rendering, and pacing per Slack
+ * channel (one message a second; a longer wait answers retry, and a rate limit holds the channel
+ * for what Slack asked), shared by the SDK channel (slack.ts) and the Worker's (slack-fetch.ts).
+ */
+export function pacedSlackChannel(opts: SlackPacingOptions, post: SlackPost): Channel {
+  const gate = opts.gate ?? createIntervalGate({ intervalMs: opts.minIntervalMs ?? 1000 });
+  const maxWait = opts.maxPacingWaitMs ?? 10_000;
+  return {
+    async send(msg) {
+      const secret = msg.channel.secret;
+      if (!secret || !("bot_token" in secret)) {
+        return { kind: "permanent", reason: "Slack channel has no bot token", disableChannel: true };
+      }
+      let rendered: ReturnType<RenderSlack>;
+      try {
+        rendered = opts.render(msg);
+      } catch (err) {
+        return { kind: "permanent", reason: `Slack render failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      // channel ids are unique per workspace, and a token stands for one workspace
+      const key = `${secret.bot_token}\n${msg.channel.target}`;
+      const delay = gate.delayFor(key);
+      if (delay > maxWait) return { kind: "retry", reason: "Slack channel paced (1 message/s)", afterMs: Math.ceil(delay) };
+      await gate.acquire(key);
+      const result = await post(secret.bot_token, msg.channel.target, rendered);
+      if (result.kind === "retry" && result.afterMs) gate.holdFor(key, result.afterMs);
+      return result;
+    },
+  };
 }

@@ -1,20 +1,14 @@
-import { createIntervalGate, type IntervalGate, retryAfterMs } from "../pacing";
-import type { Channel, RenderSlack, SendResult } from "../types";
-import { classifySlackCode } from "./slack-errors";
+import { retryAfterMs } from "../pacing";
+import type { Channel, SendResult } from "../types";
+import { classifySlackCode, pacedSlackChannel, type SlackPacingOptions } from "./slack-errors";
 
 const SLACK_API = "https://slack.com/api/";
 
-export interface SlackFetchChannelOptions {
+export interface SlackFetchChannelOptions extends SlackPacingOptions {
   /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
   apiUrl?: string;
-  render: RenderSlack;
   /** per request (default 10 s); an abort is retried */
   timeoutMs?: number;
-  /** spacing between messages to one Slack channel (default 1000 ms, Slack's guidance) */
-  minIntervalMs?: number;
-  /** when the spacing would make a send wait longer than this, answer retry instead (default 10 s) */
-  maxPacingWaitMs?: number;
-  gate?: IntervalGate;
   fetch?: typeof fetch;
 }
 
@@ -27,8 +21,6 @@ export interface SlackFetchChannelOptions {
  * @example channels.slack = createSlackFetchChannel({ apiUrl: env.SLACK_API_URL, render: renderSlack });
  */
 export function createSlackFetchChannel(opts: SlackFetchChannelOptions): Channel {
-  const gate = opts.gate ?? createIntervalGate({ intervalMs: opts.minIntervalMs ?? 1000 });
-  const maxWait = opts.maxPacingWaitMs ?? 10_000;
   const doFetch = opts.fetch ?? fetch;
   const endpoint = new URL("chat.postMessage", opts.apiUrl ?? SLACK_API).toString();
 
@@ -61,31 +53,7 @@ export function createSlackFetchChannel(opts: SlackFetchChannelOptions): Channel
     return classifySlackCode(body.error ?? "unknown_error", retryAfterMs(res.headers.get("retry-after")));
   }
 
-  return {
-    async send(msg) {
-      const secret = msg.channel.secret;
-      if (!secret || !("bot_token" in secret)) {
-        return { kind: "permanent", reason: "Slack channel has no bot token", disableChannel: true };
-      }
-      let rendered: ReturnType<RenderSlack>;
-      try {
-        rendered = opts.render(msg);
-      } catch (err) {
-        return { kind: "permanent", reason: `Slack render failed: ${err instanceof Error ? err.message : String(err)}` };
-      }
-      // channel ids are unique per workspace, and a token stands for one workspace
-      const key = `${secret.bot_token}\n${msg.channel.target}`;
-      const delay = gate.delayFor(key);
-      if (delay > maxWait) return { kind: "retry", reason: "Slack channel paced (1 message/s)", afterMs: Math.ceil(delay) };
-      await gate.acquire(key);
-      const form = new URLSearchParams({
-        channel: msg.channel.target,
-        text: rendered.text,
-        blocks: JSON.stringify(rendered.blocks),
-      });
-      const result = await post(secret.bot_token, form);
-      if (result.kind === "retry" && result.afterMs) gate.holdFor(key, result.afterMs);
-      return result;
-    },
-  };
+  return pacedSlackChannel(opts, (token, channel, rendered) =>
+    post(token, new URLSearchParams({ channel, text: rendered.text, blocks: JSON.stringify(rendered.blocks) })),
+  );
 }

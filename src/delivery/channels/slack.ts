@@ -3,9 +3,8 @@
 // type-only: erased at run time, so the CommonJS named-export problem does not apply
 import type { Block, KnownBlock } from "@slack/web-api";
 import slack from "@slack/web-api";
-import { createIntervalGate, type IntervalGate } from "../pacing";
-import type { Channel, RenderSlack, SendResult } from "../types";
-import { classifySlackCode } from "./slack-errors";
+import type { Channel, SendResult } from "../types";
+import { classifySlackCode, pacedSlackChannel, type SlackPacingOptions } from "./slack-errors";
 
 type WebClient = InstanceType<typeof slack.WebClient>;
 
@@ -28,17 +27,11 @@ export function classifySlackError(err: unknown): SendResult {
   return { kind: "retry", reason: `Slack call failed: ${err instanceof Error ? err.message : String(err)}` };
 }
 
-export interface SlackChannelOptions {
+export interface SlackChannelOptions extends SlackPacingOptions {
   /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
   apiUrl?: string;
-  render: RenderSlack;
   /** per request (default 10 s); an abort is retried */
   timeoutMs?: number;
-  /** spacing between messages to one Slack channel (default 1000 ms, Slack's guidance) */
-  minIntervalMs?: number;
-  /** when the spacing would make a send wait longer than this, answer retry instead (default 10 s) */
-  maxPacingWaitMs?: number;
-  gate?: IntervalGate;
   /** how many per-token clients are kept (default 500) */
   maxClients?: number;
 }
@@ -49,8 +42,6 @@ export interface SlackChannelOptions {
  * @example channels.slack = createSlackChannel({ apiUrl: env.SLACK_API_URL, render: renderSlack });
  */
 export function createSlackChannel(opts: SlackChannelOptions): Channel {
-  const gate = opts.gate ?? createIntervalGate({ intervalMs: opts.minIntervalMs ?? 1000 });
-  const maxWait = opts.maxPacingWaitMs ?? 10_000;
   const maxClients = opts.maxClients ?? 500;
   const clients = new Map<string, WebClient>();
 
@@ -73,36 +64,17 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
     return client;
   };
 
-  return {
-    async send(msg) {
-      const secret = msg.channel.secret;
-      if (!secret || !("bot_token" in secret)) {
-        return { kind: "permanent", reason: "Slack channel has no bot token", disableChannel: true };
-      }
-      let rendered: ReturnType<RenderSlack>;
-      try {
-        rendered = opts.render(msg);
-      } catch (err) {
-        return { kind: "permanent", reason: `Slack render failed: ${err instanceof Error ? err.message : String(err)}` };
-      }
-      // channel ids are unique per workspace, and a token stands for one workspace
-      const key = `${secret.bot_token}\n${msg.channel.target}`;
-      const delay = gate.delayFor(key);
-      if (delay > maxWait) return { kind: "retry", reason: "Slack channel paced (1 message/s)", afterMs: Math.ceil(delay) };
-      await gate.acquire(key);
-      try {
-        const res = await clientFor(secret.bot_token).chat.postMessage({
-          channel: msg.channel.target,
-          text: rendered.text,
-          // the renderer builds Block Kit as plain objects; Slack validates them (invalid_blocks)
-          blocks: rendered.blocks as unknown as (KnownBlock | Block)[],
-        });
-        return { kind: "sent", providerId: res.ts };
-      } catch (err) {
-        const result = classifySlackError(err);
-        if (result.kind === "retry" && result.afterMs) gate.holdFor(key, result.afterMs);
-        return result;
-      }
-    },
-  };
+  return pacedSlackChannel(opts, async (token, channel, rendered) => {
+    try {
+      const res = await clientFor(token).chat.postMessage({
+        channel,
+        text: rendered.text,
+        // the renderer builds Block Kit as plain objects; Slack validates them (invalid_blocks)
+        blocks: rendered.blocks as unknown as (KnownBlock | Block)[],
+      });
+      return { kind: "sent", providerId: res.ts };
+    } catch (err) {
+      return classifySlackError(err);
+    }
+  });
 }
