@@ -3,22 +3,12 @@ import { formatDate, SIGN_IN_SUBJECT } from "../src/delivery/render/format";
 import type { SignInNotice } from "../src/delivery/types";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
-import { color, s } from "./components/theme";
+import { s } from "./components/theme";
 
 export interface SignInLinkProps extends Omit<SignInNotice, "notice"> {
   links: EmailLinks;
   timeZone?: string;
 }
-
-const button = {
-  backgroundColor: color.link,
-  color: "#ffffff",
-  fontSize: "15px",
-  fontWeight: 600,
-  padding: "10px 18px",
-  borderRadius: "6px",
-  textDecoration: "none",
-} as const;
 
 /**
  * The sign-in link someone asked for (from a "Manage preferences" link in Slack, a webhook or
@@ -34,7 +24,7 @@ export function SignInLink({ sign_in_url, expires_at, links, timeZone }: SignInL
     >
       <Text style={s.p}>Open your preferences to change what you watch, where alerts go and when the digest comes.</Text>
       <Text style={s.p}>
-        <Button href={sign_in_url} style={button}>
+        <Button href={sign_in_url} style={s.button}>
           Open my preferences
         </Button>
       </Text>

@@ -3,23 +3,13 @@ import { PLAN_LABEL, SIGNUP_CONFIRM_SUBJECT } from "../src/delivery/render/forma
 import type { SignupConfirmNotice } from "../src/delivery/types";
 import { type FooterLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
-import { color, s } from "./components/theme";
+import { s } from "./components/theme";
 
 export interface SignupConfirmProps extends Omit<SignupConfirmNotice, "notice"> {
   /** only its own unsubscribe link: whoever reads this inbox has no account yet, maybe never will */
   links: Pick<FooterLinks, "unsubscribe">;
   timeZone?: string;
 }
-
-const button = {
-  backgroundColor: color.link,
-  color: "#ffffff",
-  fontSize: "15px",
-  fontWeight: 600,
-  padding: "10px 18px",
-  borderRadius: "6px",
-  textDecoration: "none",
-} as const;
 
 /** "16 May 2026, 10:00 BST": the link lasts a day, so the hour matters; an unknown zone is UTC. */
 function until(iso: string, timeZone = "UTC"): string {
@@ -54,7 +44,7 @@ export function SignupConfirm({ address, confirm_url, expires_at, plan, links, t
     >
       <Text style={s.p}>{`Someone, hopefully you, asked for ${PLAN_LABEL[plan]} for ${address}.`}</Text>
       <Text style={s.p}>
-        <Button href={confirm_url} style={button}>
+        <Button href={confirm_url} style={s.button}>
           Confirm sign-up
         </Button>
       </Text>

@@ -3,23 +3,13 @@ import { formatDate, VERIFY_SUBJECT } from "../src/delivery/render/format";
 import type { VerifyEmailNotice } from "../src/delivery/types";
 import { type FooterLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
-import { color, s } from "./components/theme";
+import { s } from "./components/theme";
 
 export interface VerifyEmailProps extends Omit<VerifyEmailNotice, "notice"> {
   /** only its own unsubscribe link: the recipient is not (yet) the account's, so no manage link */
   links: Pick<FooterLinks, "unsubscribe">;
   timeZone?: string;
 }
-
-const button = {
-  backgroundColor: color.link,
-  color: "#ffffff",
-  fontSize: "15px",
-  fontWeight: 600,
-  padding: "10px 18px",
-  borderRadius: "6px",
-  textDecoration: "none",
-} as const;
 
 /**
  * Double opt-in: someone added this address to a clausewatch account. Nothing else is sent to it
@@ -38,7 +28,7 @@ export function VerifyEmail({ address, verify_url, expires_at, links, timeZone }
         style={s.p}
       >{`Please confirm that ${address} should receive alerts and weekly digests about the terms of service its account watches.`}</Text>
       <Text style={s.p}>
-        <Button href={verify_url} style={button}>
+        <Button href={verify_url} style={s.button}>
           Confirm this address
         </Button>
       </Text>

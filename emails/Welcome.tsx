@@ -3,22 +3,12 @@ import { capitalise, formatDate, WELCOME_SUBJECT } from "../src/delivery/render/
 import type { WelcomeNotice } from "../src/delivery/types";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
-import { color, s } from "./components/theme";
+import { s } from "./components/theme";
 
 export interface WelcomeProps extends Omit<WelcomeNotice, "notice"> {
   links: EmailLinks;
   timeZone?: string;
 }
-
-const button = {
-  backgroundColor: color.link,
-  color: "#ffffff",
-  fontSize: "15px",
-  fontWeight: 600,
-  padding: "10px 18px",
-  borderRadius: "6px",
-  textDecoration: "none",
-} as const;
 
 /**
  * The first email of an account a sign-up created: what it watches, the trial if one started,
@@ -49,7 +39,7 @@ export function Welcome(p: WelcomeProps) {
         </Text>
       ) : null}
       <Text style={s.p}>
-        <Button href={p.sign_in_url} style={button}>
+        <Button href={p.sign_in_url} style={s.button}>
           Open my preferences
         </Button>
       </Text>

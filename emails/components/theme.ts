@@ -26,6 +26,16 @@ const fontFamily =
   '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif, "Apple Color Emoji", "Segoe UI Emoji"';
 
 export const s = {
+  /** the one call to action of a short email (confirm, sign in) */
+  button: {
+    backgroundColor: color.link,
+    color: "#ffffff",
+    fontSize: "15px",
+    fontWeight: 600,
+    padding: "10px 18px",
+    borderRadius: "6px",
+    textDecoration: "none",
+  },
   body: { backgroundColor: color.page, color: color.text, fontFamily, margin: 0, padding: "12px 0" },
   // border-box: width 100% plus the padding must not be wider than a 390 px phone; any long word
   // (a URL in a summary, a token) wraps instead of widening the page
