@@ -1,36 +1,22 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { createApp } from "../../src/app";
 import { createTestContext, type TestContext } from "../helpers/app";
+import { launchChromium } from "../helpers/browser";
 
 /**
  * The API reference in Chromium on a phone-sized screen, under the policy /docs sends: Scalar
  * renders the document from the service's own copy of its script, with no policy violation, no
  * request leaving this origin, and no page wider than the screen.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PHONE = { width: 390, height: 844 };
 
 let ctx: TestContext;
 let server: ReturnType<typeof serve>;
 let origin: string;
 let browser: BrowserContext;
-let userDataDir: string;
 let page: Page;
 let violations: string[];
 let offsite: string[];
@@ -46,11 +32,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ctx = await createTestContext({ config: { publicUrl: origin } });
   app = ctx.app;
-  userDataDir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-"));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
+  browser = await launchChromium({
     viewport: PHONE,
   });
   page = await browser.newPage();
@@ -65,7 +47,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await ctx?.close();
 });

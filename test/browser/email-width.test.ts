@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderWithinBudget } from "../../src/delivery/render/email";
 import type { OutboundMessage } from "../../src/delivery/types";
+import { launchChromium } from "../helpers/browser";
 import { fixtures } from "../helpers/events";
 import { alertMessage, digestContent, outbound } from "../helpers/messages";
 
@@ -12,20 +10,13 @@ import { alertMessage, digestContent, outbound } from "../helpers/messages";
  * Emails as a phone shows them: rendered by the production renderer, opened in Chromium at
  * 390 px, and no wider than the screen — long URLs and tokens wrap instead of widening the page.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"];
 const PHONE = { width: 390, height: 844 };
 
 let browser: BrowserContext;
-let userDataDir: string;
 let page: Page;
 
 beforeAll(async () => {
-  userDataDir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-"));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
+  browser = await launchChromium({
     viewport: PHONE,
   });
   page = await browser.newPage();
@@ -35,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 async function widthOf(msg: OutboundMessage): Promise<number> {

@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { createApp } from "../../src/app";
 import { channels, users } from "../../src/db/schema";
 import { signToken } from "../../src/lib/tokens";
 import { call, createTestContext, createUser, type TestContext, type TestUser } from "../helpers/app";
+import { launchChromium } from "../helpers/browser";
 
 /**
  * The short pages (unsubscribe, email confirmation) under the Content-Security-Policy of the
@@ -17,23 +15,11 @@ import { call, createTestContext, createUser, type TestContext, type TestUser } 
  * and Chromium reports no violation. A policy too strict for a page fails here, not in a user's
  * browser.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let ctx: TestContext;
 let server: ReturnType<typeof serve>;
 let origin: string;
 let browser: BrowserContext;
-let userDataDir: string;
 let page: Page;
 let violations: string[];
 let u: TestUser;
@@ -50,8 +36,7 @@ beforeAll(async () => {
   ctx = await createTestContext({ config: { publicUrl: origin } });
   app = ctx.app;
   u = await createUser(ctx, { tier: "watcher" });
-  userDataDir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-"));
-  browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.setDefaultTimeout(8_000);
   // Chromium reports every refused style, script, form post or frame on the console
@@ -62,7 +47,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await ctx?.close();
 });

@@ -1,17 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApp } from "../../src/app";
 import { channels, documents, platforms } from "../../src/db/schema";
 import { signToken } from "../../src/lib/tokens";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack";
 import { call, createTestContext, createUser, type TestContext, type TestUser, uniq } from "../helpers/app";
+import { launchChromium } from "../helpers/browser";
 import { preferencesLink } from "../helpers/page";
 
 /**
@@ -21,17 +21,6 @@ import { preferencesLink } from "../helpers/page";
  * land where the action was: the URL's fragment names the section, and the message is inside it
  * and on screen.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const WIDTHS = [
   { width: 390, height: 844 },
@@ -44,7 +33,6 @@ let slack: FakeSlack;
 let server: ReturnType<typeof serve>;
 let origin: string;
 let browser: BrowserContext;
-let userDataDir: string;
 let page: Page;
 const tag = uniq("ds").replace(/[^a-z0-9]+/g, "-");
 const slugOf = (name: string) => `${name}-${tag}`;
@@ -98,11 +86,7 @@ beforeAll(async () => {
     { platformSlug: slugOf("netflix"), slug: "terms-of-use", title: "Netflix Terms of Use", createdAt: now, updatedAt: now },
   ]);
   mkdirSync(SHOTS, { recursive: true });
-  userDataDir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-"));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
+  browser = await launchChromium({
     timezoneId: "America/New_York",
     viewport: WIDTHS[1],
   });
@@ -113,7 +97,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await ctx?.close();
   await slack?.close();

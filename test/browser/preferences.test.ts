@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApp } from "../../src/app";
 import { documents, platforms, users } from "../../src/db/schema";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, uniq } from "../helpers/app";
+import { launchChromium } from "../helpers/browser";
 import { freshEvent } from "../helpers/events";
 import { preferencesLink } from "../helpers/page";
 
@@ -18,17 +18,6 @@ import { preferencesLink } from "../helpers/page";
  * real app served on 127.0.0.1. Every change made by clicking is checked through the API, and
  * each page is saved as a screenshot at desktop and phone width in test-artifacts/preferences/.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SHOTS = fileURLToPath(new URL("../../test-artifacts/preferences/", import.meta.url));
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -37,7 +26,6 @@ let ctx: TestContext;
 let server: ReturnType<typeof serve>;
 let origin: string;
 let browser: BrowserContext;
-let userDataDir: string;
 let page: Page;
 /** a platform slug unique to this run, so a shared PostgreSQL database cannot confuse the catalog */
 const tag = uniq("br").replace(/[^a-z0-9]+/g, "-");
@@ -67,12 +55,8 @@ beforeAll(async () => {
     updatedAt: now,
   });
   mkdirSync(SHOTS, { recursive: true });
-  userDataDir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-"));
   // the browser lives in Berlin while accounts start in UTC: the page should suggest the zone
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
+  browser = await launchChromium({
     timezoneId: "Europe/Berlin",
     viewport: DESKTOP,
   });
@@ -83,7 +67,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await ctx?.close();
 });
@@ -238,11 +221,7 @@ describe("the preference page in Chromium", () => {
 
 describe("without JavaScript", () => {
   it("the forms still work: add a watch and save the schedule", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "clausewatch-chromium-nojs-"));
-    const nojs = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
+    const nojs = await launchChromium({
       javaScriptEnabled: false,
       viewport: PHONE,
     });
@@ -260,7 +239,6 @@ describe("without JavaScript", () => {
       await p.screenshot({ path: join(SHOTS, "09-no-javascript-phone.png"), fullPage: true });
     } finally {
       await nojs.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
