@@ -1,10 +1,6 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { createApp } from "../../src/app";
-import { createTestContext, type TestContext } from "../helpers/app";
-import { launchChromium } from "../helpers/browser";
+import { launchChromium, serveTestApp } from "../helpers/browser";
 
 /**
  * The API reference in Chromium on a phone-sized screen, under the policy /docs sends: Scalar
@@ -13,8 +9,7 @@ import { launchChromium } from "../helpers/browser";
  */
 const PHONE = { width: 390, height: 844 };
 
-let ctx: TestContext;
-let server: ReturnType<typeof serve>;
+let closeServer: (() => Promise<void>) | undefined;
 let origin: string;
 let browser: BrowserContext;
 let page: Page;
@@ -22,16 +17,7 @@ let violations: string[];
 let offsite: string[];
 
 beforeAll(async () => {
-  let app: ReturnType<typeof createApp> | undefined;
-  server = serve({
-    fetch: (req) => (app ? app.fetch(req) : new Response("starting", { status: 503 })),
-    port: 0,
-    hostname: "127.0.0.1",
-  });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ctx = await createTestContext({ config: { publicUrl: origin } });
-  app = ctx.app;
+  ({ origin, close: closeServer } = await serveTestApp());
   browser = await launchChromium({
     viewport: PHONE,
   });
@@ -47,8 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
-  await ctx?.close();
+  await closeServer?.();
 });
 
 beforeEach(() => {

@@ -1,13 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { createApp } from "../../src/app";
 import { channels, users } from "../../src/db/schema";
 import { signToken } from "../../src/lib/tokens";
-import { call, createTestContext, createUser, type TestContext, type TestUser } from "../helpers/app";
-import { launchChromium } from "../helpers/browser";
+import { call, createUser, type TestContext, type TestUser } from "../helpers/app";
+import { launchChromium, serveTestApp } from "../helpers/browser";
 
 /**
  * The short pages (unsubscribe, email confirmation) under the Content-Security-Policy of the
@@ -17,7 +14,7 @@ import { launchChromium } from "../helpers/browser";
  */
 
 let ctx: TestContext;
-let server: ReturnType<typeof serve>;
+let closeServer: (() => Promise<void>) | undefined;
 let origin: string;
 let browser: BrowserContext;
 let page: Page;
@@ -25,16 +22,7 @@ let violations: string[];
 let u: TestUser;
 
 beforeAll(async () => {
-  let app: ReturnType<typeof createApp> | undefined;
-  server = serve({
-    fetch: (req) => (app ? app.fetch(req) : new Response("starting", { status: 503 })),
-    port: 0,
-    hostname: "127.0.0.1",
-  });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ctx = await createTestContext({ config: { publicUrl: origin } });
-  app = ctx.app;
+  ({ ctx, origin, close: closeServer } = await serveTestApp());
   u = await createUser(ctx, { tier: "watcher" });
   browser = await launchChromium();
   page = await browser.newPage();
@@ -47,8 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
-  await ctx?.close();
+  await closeServer?.();
 });
 
 beforeEach(() => {

@@ -1,17 +1,14 @@
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { createApp } from "../../src/app";
 import { channels, documents, platforms } from "../../src/db/schema";
 import { signToken } from "../../src/lib/tokens";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack";
-import { call, createTestContext, createUser, type TestContext, type TestUser, uniq } from "../helpers/app";
-import { launchChromium } from "../helpers/browser";
+import { call, createUser, type TestContext, type TestUser, uniq } from "../helpers/app";
+import { launchChromium, serveTestApp } from "../helpers/browser";
 import { preferencesLink } from "../helpers/page";
 
 /**
@@ -30,7 +27,7 @@ const SLACK_APP = { clientId: "111.222", clientSecret: "slack-client-secret" };
 
 let ctx: TestContext;
 let slack: FakeSlack;
-let server: ReturnType<typeof serve>;
+let closeServer: (() => Promise<void>) | undefined;
 let origin: string;
 let browser: BrowserContext;
 let page: Page;
@@ -56,19 +53,14 @@ beforeAll(async () => {
       },
     },
   });
-  let app: ReturnType<typeof createApp> | undefined;
-  server = serve({
-    fetch: (req) => (app ? app.fetch(req) : new Response("starting", { status: 503 })),
-    port: 0,
-    hostname: "127.0.0.1",
-  });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ctx = await createTestContext({
+  ({
+    ctx,
+    origin,
+    close: closeServer,
+  } = await serveTestApp((origin) => ({
     allowPrivateWebhooks: true,
     config: { publicUrl: origin, slack: { ...SLACK_APP, apiUrl: slack.apiUrl } },
-  });
-  app = ctx.app;
+  })));
   const now = ctx.clock.now();
   await ctx.database.db.insert(platforms).values([
     { slug: slugOf("anthropic"), name: `Anthropic ${tag}`, createdAt: now, updatedAt: now },
@@ -97,8 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
-  await ctx?.close();
+  await closeServer?.();
   await slack?.close();
 });
 

@@ -1,15 +1,12 @@
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { createApp } from "../../src/app";
 import { documents, platforms, users } from "../../src/db/schema";
-import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, uniq } from "../helpers/app";
-import { launchChromium } from "../helpers/browser";
+import { call, createUser, postEvent, type TestContext, type TestUser, uniq } from "../helpers/app";
+import { launchChromium, serveTestApp } from "../helpers/browser";
 import { freshEvent } from "../helpers/events";
 import { preferencesLink } from "../helpers/page";
 
@@ -23,7 +20,7 @@ const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 let ctx: TestContext;
-let server: ReturnType<typeof serve>;
+let closeServer: (() => Promise<void>) | undefined;
 let origin: string;
 let browser: BrowserContext;
 let page: Page;
@@ -32,16 +29,7 @@ const tag = uniq("br").replace(/[^a-z0-9]+/g, "-");
 const slugOf = (name: string) => `${name}-${tag}`;
 
 beforeAll(async () => {
-  let app: ReturnType<typeof createApp> | undefined;
-  server = serve({
-    fetch: (req) => (app ? app.fetch(req) : new Response("starting", { status: 503 })),
-    port: 0,
-    hostname: "127.0.0.1",
-  });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ctx = await createTestContext({ config: { publicUrl: origin } });
-  app = ctx.app;
+  ({ ctx, origin, close: closeServer } = await serveTestApp());
   const now = ctx.clock.now();
   await ctx.database.db.insert(platforms).values([
     { slug: slugOf("anthropic"), name: `Anthropic ${tag}`, createdAt: now, updatedAt: now },
@@ -67,8 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
-  await ctx?.close();
+  await closeServer?.();
 });
 
 /** Full-page screenshots at desktop and phone width; at phone width nothing may scroll sideways. */
