@@ -33,7 +33,12 @@ export async function launchChromium(options: ContextOptions = {}): Promise<Brow
     args: ARGS,
     ...options,
   });
-  browser.once("close", () => rmSync(dir, { recursive: true, force: true }));
+  // after close() has resolved, not on the 'close' event: Chromium may still be writing the profile then
+  const close = browser.close.bind(browser);
+  browser.close = async (...args: Parameters<BrowserContext["close"]>) => {
+    await close(...args);
+    rmSync(dir, { recursive: true, force: true });
+  };
   return browser;
 }
 
