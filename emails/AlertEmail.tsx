@@ -1,8 +1,8 @@
 import { Text } from "@react-email/components";
-import { type EmailFit, FULL_FIT } from "../src/delivery/render/fit";
-import { clip, headline, listJoin, plural, severityLabel } from "../src/delivery/render/format";
-import { sortBySeverity } from "../src/delivery/summary";
-import type { ChangeSummary } from "../src/delivery/types";
+import { type EmailFit, FULL_FIT } from "../src/lib/fit";
+import { clip, headline, listJoin, plural, severityLabel } from "../src/lib/format";
+import type { ChangeSummary } from "../src/lib/messages";
+import { sortBySeverity } from "../src/lib/summary";
 import { ChangeCard } from "./components/ChangeCard";
 import { Headlines } from "./components/Headlines";
 import { type EmailLinks, Layout } from "./components/Layout";

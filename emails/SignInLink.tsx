@@ -1,6 +1,6 @@
 import { Button, Link, Text } from "@react-email/components";
-import { formatDate, SIGN_IN_SUBJECT } from "../src/delivery/render/format";
-import type { SignInNotice } from "../src/delivery/types";
+import { formatDate, SIGN_IN_SUBJECT } from "../src/lib/format";
+import type { SignInNotice } from "../src/lib/messages";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
 import { s } from "./components/theme";

@@ -1,6 +1,6 @@
 import { Button, Link, Text } from "@react-email/components";
-import { PLAN_LABEL, SIGNUP_CONFIRM_SUBJECT } from "../src/delivery/render/format";
-import type { SignupConfirmNotice } from "../src/delivery/types";
+import { PLAN_LABEL, SIGNUP_CONFIRM_SUBJECT } from "../src/lib/format";
+import type { SignupConfirmNotice } from "../src/lib/messages";
 import { type FooterLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
 import { s } from "./components/theme";

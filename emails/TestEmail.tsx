@@ -1,5 +1,5 @@
 import { Link, Text } from "@react-email/components";
-import { TEST_SUBJECT } from "../src/delivery/render/format";
+import { TEST_SUBJECT } from "../src/lib/format";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
 import { s } from "./components/theme";

@@ -1,6 +1,6 @@
 import { Heading, Link, Section, Text } from "@react-email/components";
-import { CHANNEL_TYPE_LABEL, capitalise, formatDate, plural, watchLabel } from "../src/delivery/render/format";
-import type { TrialEndingNotice } from "../src/delivery/types";
+import { CHANNEL_TYPE_LABEL, capitalise, formatDate, plural, watchLabel } from "../src/lib/format";
+import type { TrialEndingNotice } from "../src/lib/messages";
 import { type EmailLinks, Layout } from "./components/Layout";
 import { previewLinks } from "./components/preview-data";
 import { s } from "./components/theme";

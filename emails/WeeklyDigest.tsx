@@ -1,5 +1,5 @@
 import { Heading, Link, Section, Text } from "@react-email/components";
-import { type EmailFit, FULL_FIT } from "../src/delivery/render/fit";
+import { type EmailFit, FULL_FIT } from "../src/lib/fit";
 import {
   clip,
   coverageLine,
@@ -10,9 +10,9 @@ import {
   plural,
   quietWeekLine,
   sortExposure,
-} from "../src/delivery/render/format";
-import { groupByPlatform, sortBySeverity } from "../src/delivery/summary";
-import type { ChangeSummary, DigestContent } from "../src/delivery/types";
+} from "../src/lib/format";
+import type { ChangeSummary, DigestContent } from "../src/lib/messages";
+import { groupByPlatform, sortBySeverity } from "../src/lib/summary";
 import { ChangeCard } from "./components/ChangeCard";
 import { DigestItem } from "./components/DigestItem";
 import { Headlines } from "./components/Headlines";

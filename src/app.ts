@@ -6,6 +6,7 @@ import { timeout } from "hono/timeout";
 import { createOutboxMetrics } from "./delivery/metrics-outbox";
 import type { Deps } from "./deps";
 import { ApiError, errorBody, isUnavailableError } from "./lib/errors";
+import type { AppEnv } from "./middleware/context";
 import {
   createRateLimits,
   DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE,
@@ -19,7 +20,7 @@ import { adminListRoutes } from "./routes/admin-lists";
 import { auditRoutes } from "./routes/audit";
 import { catalogRoutes } from "./routes/catalog";
 import { channelRoutes } from "./routes/channels";
-import { type AppEnv, errors, fromHttpException, json, noAuth, securitySchemes } from "./routes/common";
+import { errors, fromHttpException, json, noAuth, securitySchemes } from "./routes/common";
 import { docsRoutes } from "./routes/docs";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { newSigningSecret, sealSecret } from "../../src/db/queries/channels";
 import { type Db, jsonRecords, rows } from "../../src/db/types";
-import { type ChangeEvent, eventFacts } from "../../src/ingest/event-schema";
 import type { Keys } from "../../src/lib/crypto";
+import { type ChangeEvent, eventFacts } from "../../src/lib/event-schema";
 
 /**
  * A digest-sized population, set-based (a few statements, no API calls), shaped like

@@ -1,15 +1,7 @@
 import { Heading, Link, Section, Text } from "@react-email/components";
-import { type EmailFit, FULL_FIT, fitText, fullChangeUrl } from "../../src/delivery/render/fit";
-import {
-  capitalise,
-  changeKindLabel,
-  clip,
-  documentLabel,
-  formatDate,
-  plural,
-  severityLabel,
-} from "../../src/delivery/render/format";
-import type { ChangeSummary } from "../../src/delivery/types";
+import { type EmailFit, FULL_FIT, fitText, fullChangeUrl } from "../../src/lib/fit";
+import { capitalise, changeKindLabel, clip, documentLabel, formatDate, plural, severityLabel } from "../../src/lib/format";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { Elsewhere } from "./Elsewhere";
 import { EVENT_VERB, Evidence, isTrimmed, keyed } from "./parts";
 import { badge, s, severityColor } from "./theme";

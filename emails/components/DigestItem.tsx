@@ -1,7 +1,7 @@
 import { Link } from "@react-email/components";
-import { type EmailFit, FULL_FIT, fitText, fullChangeUrl } from "../../src/delivery/render/fit";
-import { changeKindLabel, clip, formatDate, severityLabel, truncate } from "../../src/delivery/render/format";
-import type { ChangeSummary } from "../../src/delivery/types";
+import { type EmailFit, FULL_FIT, fitText, fullChangeUrl } from "../../src/lib/fit";
+import { changeKindLabel, clip, formatDate, severityLabel, truncate } from "../../src/lib/format";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { EVENT_VERB, Evidence } from "./parts";
 import { badge, s, severityColor } from "./theme";
 

@@ -1,7 +1,7 @@
 import { Link } from "@react-email/components";
-import type { ElsewhereItem } from "../../src/delivery/elsewhere";
-import type { EmailFit } from "../../src/delivery/render/fit";
-import { clip, severityLabel } from "../../src/delivery/render/format";
+import type { EmailFit } from "../../src/lib/fit";
+import { clip, severityLabel } from "../../src/lib/format";
+import type { ElsewhereItem } from "../../src/lib/messages";
 import { badge, s } from "./theme";
 
 /** Words of the other platform's clause shown: a taste, the link has the rest. */

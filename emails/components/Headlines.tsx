@@ -1,6 +1,6 @@
 import { Link } from "@react-email/components";
-import { documentLabel, plural, severityLabel, truncate } from "../../src/delivery/render/format";
-import type { ChangeSummary } from "../../src/delivery/types";
+import { documentLabel, plural, severityLabel, truncate } from "../../src/lib/format";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { s } from "./theme";
 
 /**

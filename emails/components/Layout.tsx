@@ -1,6 +1,6 @@
 import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section, Text } from "@react-email/components";
 import type { ReactNode } from "react";
-import type { ChangeSummary } from "../../src/delivery/types";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { s } from "./theme";
 
 export type EmailLinks = ChangeSummary["links"];

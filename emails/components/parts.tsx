@@ -1,6 +1,6 @@
 import { Link } from "@react-email/components";
-import { formatDate, shortHash } from "../../src/delivery/render/format";
-import type { ChangeSummary } from "../../src/delivery/types";
+import { formatDate, shortHash } from "../../src/lib/format";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { s } from "./theme";
 
 type Change = ChangeSummary["changes"][number];

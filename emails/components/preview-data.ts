@@ -3,9 +3,10 @@
  * inlined (templates never read files), turned into summaries the way the dispatcher does.
  * No default export, so the preview server does not list this file as an email.
  */
-import { toChangeSummary } from "../../src/delivery/summary";
-import type { ChangeSummary } from "../../src/delivery/types";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+
+import type { ChangeEvent } from "../../src/lib/event-schema";
+import type { ChangeSummary } from "../../src/lib/messages";
+import { toChangeSummary } from "../../src/lib/summary";
 import type { Tier } from "../../src/lib/tiers";
 
 export const previewLinks: ChangeSummary["links"] = {

@@ -3,21 +3,22 @@ import { type ChannelSecret, openSecret, type VerifyNoticePayload, verifyNoticeK
 import { optedOut } from "../db/queries/confirmations";
 import { channels, digests, events, suppressions, users } from "../db/schema";
 import type { ChannelRow } from "../db/schema/channels";
+import type { DigestPlan } from "../db/schema/digests";
 import type { NotificationKind } from "../db/schema/notifications";
 import type { UserRow } from "../db/schema/users";
 import { type Db, rows, textArray } from "../db/types";
-import type { DigestPlan } from "../digest/plan";
-import type { ChangeEvent } from "../ingest/event-schema";
 import type { Keys } from "../lib/crypto";
+import type { ChangeEvent } from "../lib/event-schema";
 import { messageLinks, scopeForKind, signInLink, type UnsubscribeScope } from "../lib/links";
+import type { ChangeSummary, DigestContent, MessageContent, TrialEndingContent } from "../lib/messages";
+import { sortBySeverity, toChangeSummary } from "../lib/summary";
 import type { Tier } from "../lib/tiers";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
 import { verifyEmailLink } from "../lib/verify-link";
 import { type ElsewhereLookup, loadElsewhere } from "./elsewhere";
 import type { Claimed, Outcome } from "./outbox";
 import { type AccountClaimed, composeAddressNotices, splitByRecipient, welcomeContent } from "./signup-notices";
-import { sortBySeverity, toChangeSummary } from "./summary";
-import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage, TrialEndingContent } from "./types";
+import type { OutboundMessage } from "./types";
 
 export interface Composed {
   ready: { claimed: Claimed; msg: OutboundMessage }[];

@@ -1,19 +1,9 @@
 import { type ElsewhereCandidate, type ElsewhereKey, elsewhereCandidates } from "../db/queries/elsewhere";
 import type { Db } from "../db/types";
-import type { Change, ChangeEvent } from "../ingest/event-schema";
+import type { Change, ChangeEvent } from "../lib/event-schema";
+import { clip } from "../lib/format";
+import type { ElsewhereItem } from "../lib/messages";
 import { SEVERITIES, type Severity, severityRank } from "../lib/tiers";
-import { clip } from "./render/format";
-
-/** "How other platforms handle this": one comparable change of another platform (contract: "What receivers get"). */
-export interface ElsewhereItem {
-  platform: { slug: string; name: string };
-  document: { slug: string; title: string; url: string };
-  provision: { slug: string; title: string };
-  severity: Severity;
-  /** the other platform's wording (its `after`, else the change's summary), clipped */
-  excerpt: string;
-  event_id: string;
-}
 
 /** Per change, at most this many; the contract's number. */
 export const ELSEWHERE_LIMIT = 3;

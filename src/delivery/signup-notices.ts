@@ -4,9 +4,10 @@ import { suppressions } from "../db/schema";
 import type { SignupPlan } from "../db/schema/signups";
 import type { Db } from "../db/types";
 import type { Keys } from "../lib/crypto";
+import type { WelcomeContent } from "../lib/messages";
 import { signupLinks } from "../lib/signup-link";
 import type { Claimed, Outcome } from "./outbox";
-import type { OutboundMessage, WelcomeContent } from "./types";
+import type { OutboundMessage } from "./types";
 
 /**
  * The sign-up's two emails (services/signup.ts queues them):

@@ -1,17 +1,5 @@
+import type { DigestPlan } from "../db/schema/digests";
 import { ENTITLEMENTS, type Tier } from "../lib/tiers";
-
-/** What a digest carries, fixed when its period closes; summaries are rendered from the events at send time. */
-export interface DigestPlan {
-  period: { start: string; end: string };
-  /** every matched event not in an earlier digest, most severe first */
-  watchlist: string[];
-  /** the period's top high/critical events across all platforms, not already in `watchlist` */
-  highlights: string[];
-  coverage: { events: number; platforms: number };
-  /** professional only: the period's watchlist changes per regulation */
-  regulatory_exposure?: { regulation: string; changes: number }[];
-  watched_platforms: number;
-}
 
 export interface EventFacts {
   id: string;

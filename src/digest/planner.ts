@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { type Database, type Db, jsonRecords, rows, textArray } from "../db/types";
+import { nextDigestAt } from "../lib/digest-schedule";
 import type { Logger } from "../lib/log";
 import { effectiveTier, type Tier, type TrialTier } from "../lib/tiers";
 import type { Day } from "../lib/time";
 import { type EventFacts, type PeriodView, periodView, planDigest } from "./plan";
-import { nextDigestAt } from "./schedule";
 
 export interface PlannerResult {
   users: number;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { documents, platforms, provisions } from "../db/schema";
 import type { Db } from "../db/types";
-import type { ChangeEvent } from "./event-schema";
+import type { ChangeEvent } from "../lib/event-schema";
 
 /**
  * Grows the catalog from an event: its platform, document and provisions. The catalog is what

@@ -2,10 +2,10 @@ import { eq, sql } from "drizzle-orm";
 import { events } from "../db/schema";
 import { type Database, type Db, rows, textArray } from "../db/types";
 import type { Clock } from "../lib/clock";
+import { type ChangeEvent, eventFacts } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
 import { createWorkerLoop, type WorkerLoop } from "../lib/worker-loop";
 import { upsertCatalog } from "./catalog";
-import { type ChangeEvent, eventFacts } from "./event-schema";
 import { fanOut } from "./fanout";
 
 /** Replicas tell each other's fan-out workers that events were accepted. */

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, rows } from "../db/types";
+import type { eventFacts } from "../lib/event-schema";
 import { ALERT_TIERS, severityRank, TRIAL_TIER } from "../lib/tiers";
-import type { eventFacts } from "./event-schema";
 
 export interface FanoutInput {
   eventId: string;

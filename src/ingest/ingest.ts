@@ -1,7 +1,7 @@
 import { events } from "../db/schema";
 import type { Db } from "../db/types";
+import { type ChangeEvent, eventFacts } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
-import { type ChangeEvent, eventFacts } from "./event-schema";
 
 export type AcceptResult = { duplicate: boolean };
 

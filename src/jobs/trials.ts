@@ -3,8 +3,8 @@ import { applyLimitPlans, type LimitChanges, type LimitPlan, loadLimitState, pla
 import type { ChannelRow } from "../db/schema/channels";
 import type { WatchRow } from "../db/schema/watches";
 import { type Database, jsonRecords, rows, textArray } from "../db/types";
-import type { ChannelRef, TrialEndingNotice, WatchRef } from "../delivery/types";
 import type { Logger } from "../lib/log";
+import type { ChannelRef, TrialEndingNotice, WatchRef } from "../lib/messages";
 import { effectiveTier, type Tier, TRIAL_TIER, type TrialTier } from "../lib/tiers";
 
 /** The trial-ending email goes out this long before the trial ends. */

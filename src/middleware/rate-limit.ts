@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { ApiError } from "../lib/errors";
 import type { Logger } from "../lib/log";
-import type { AppEnv } from "../routes/common";
+import type { AppEnv } from "./context";
 
 /**
  * Per-minute budgets (the contract's "Rate limits"). Counting is rate-limiter-flexible's; this file

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type EventListRow, getEvent, listEvents, listUsers } from "../db/queries/operator-lists";
-import { slug } from "../ingest/event-schema";
 import { notFound } from "../lib/errors";
+import { slug } from "../lib/event-schema";
 import { decodeCursor, page } from "../lib/pagination";
-import { requireAdmin } from "./auth";
+import { requireAdmin } from "../middleware/auth";
 import { adminBearer, createRouter, errors, json, listOf, PageQuery } from "./common";
 import { email, TierSchema, UserSchema } from "./schemas";
 import { userJson } from "./serialize";

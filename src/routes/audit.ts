@@ -16,15 +16,15 @@ import {
   type AuditExportRow,
 } from "../db/schema/audit-exports";
 import type { Db } from "../db/types";
-import { datetime } from "../ingest/event-schema";
 import type { Clock } from "../lib/clock";
 import type { Keys } from "../lib/crypto";
 import { csvRecord } from "../lib/csv";
 import { ApiError, notFound } from "../lib/errors";
+import { datetime } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
-import { requireUser } from "./auth";
+import { requireUser } from "../middleware/auth";
+import { requireFeature } from "../middleware/entitlement";
 import { bearer, createRouter, describeIssues, errors, IdParam, json } from "./common";
-import { requireFeature } from "./entitlement";
 
 const ExportQuery = z
   .object({

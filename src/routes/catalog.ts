@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { asc, gt, inArray } from "drizzle-orm";
 import { documents, platforms } from "../db/schema";
-import { slug } from "../ingest/event-schema";
 import { ApiError } from "../lib/errors";
-import { requireUser } from "./auth";
+import { slug } from "../lib/event-schema";
+import { requireUser } from "../middleware/auth";
 import { bearer, createRouter, errors, json, listOf, PageQuery } from "./common";
 
 const PlatformSchema = z

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import { createChannel, deleteChannel, ownChannel, setChannelEnabled } from "../db/queries/channels";
 import { channels } from "../db/schema";
 import { decodeCursor, page } from "../lib/pagination";
-import { requireUser } from "./auth";
+import { requireUser } from "../middleware/auth";
 import { bearer, createRouter, errors, IdParam, json, jsonBody, listOf, PageQuery } from "./common";
 import { ChannelSchema } from "./schemas";
 import { channelJson } from "./serialize";

@@ -1,18 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import type { Metrics } from "../delivery/metrics";
-import type { Deps } from "../deps";
 import { ApiError } from "../lib/errors";
-import type { AuthedUser } from "./auth";
-import { SESSION_COOKIE } from "./preferences/session";
-
-export type AppEnv = {
-  Variables: {
-    deps: Deps & { metrics: Metrics };
-    requestId: string;
-    user: AuthedUser;
-  };
-};
+import type { AppEnv } from "../middleware/context";
+import { SESSION_COOKIE } from "../middleware/session";
 
 /** Renders zod issues as one message that names the fields. */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { randomToken } from "../lib/crypto";
-import { type AppEnv, createRouter, json, noAuth } from "./common";
+import type { AppEnv } from "../middleware/context";
+import { createRouter, json, noAuth } from "./common";
 
 /**
  * The API reference at /docs: Scalar, reading the same /openapi.json the service serves. Its

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { type ChangeEvent, ChangeEventSchema } from "../ingest/event-schema";
 import { acceptEvent } from "../ingest/ingest";
 import { ApiError } from "../lib/errors";
+import { type ChangeEvent, ChangeEventSchema } from "../lib/event-schema";
 import { verifyWebhook, webhookKey } from "../lib/webhook-signature";
 import { createRouter, describeIssues, errors, ingestSignature, json } from "./common";
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { runDigestPlanner } from "../digest/planner";
-import { requireAdmin } from "./auth";
+import { requireAdmin } from "../middleware/auth";
 import { adminBearer, createRouter, errors, json } from "./common";
 
 const RunDigestsBody = z

@@ -7,7 +7,7 @@ import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from "../db/schema/notifica
 import type { Db } from "../db/types";
 import { ApiError, notFound } from "../lib/errors";
 import { decodeCursor, page } from "../lib/pagination";
-import { requireUser } from "./auth";
+import { requireUser } from "../middleware/auth";
 import { bearer, createRouter, errors, IdParam, json, listOf, PageQuery } from "./common";
 
 export const NotificationSchema = z

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { slug } from "../ingest/event-schema";
+import { slug } from "../lib/event-schema";
 import { hasControlCharacters, isStorableText } from "../lib/storable";
 import { SEVERITIES, TIERS, TRIAL_TIERS } from "../lib/tiers";
 import { DAYS, isValidTimeZone } from "../lib/time";

@@ -2,8 +2,9 @@
 
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { AppEnv } from "../middleware/context";
 import { queueSignInEmail, SIGN_IN_LINK_DAYS, userByEmail, userIdFromManageToken } from "../services/sign-in";
-import { type AppEnv, noAuth } from "./common";
+import { noAuth } from "./common";
 import { howToGetALink } from "./preferences/index";
 import { messagePage, pageError } from "./preferences/layout";
 

@@ -3,12 +3,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { SIGNUP_PLANS } from "../db/schema/signups";
-import { formatDate, PLAN_LABEL } from "../delivery/render/format";
+import { formatDate, PLAN_LABEL } from "../lib/format";
 import { ENTITLEMENTS, TIERS } from "../lib/tiers";
 import { verifyToken } from "../lib/tokens";
+import type { AppEnv } from "../middleware/context";
 import { queueSignInEmail, userByEmail } from "../services/sign-in";
 import { type ConfirmResult, confirmSignup, pendingSignup, requestSignup } from "../services/signup";
-import { type AppEnv, createRouter, errors, json, jsonBody, noAuth } from "./common";
+import { createRouter, errors, json, jsonBody, noAuth } from "./common";
 import { messagePage, pageError } from "./preferences/layout";
 import { planName, platformsLine } from "./preferences/plans";
 import { email, platformRef, timezone } from "./schemas";

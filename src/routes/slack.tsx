@@ -13,12 +13,13 @@ import { ApiError } from "../lib/errors";
 import { slackOAuthAccess } from "../lib/slack-oauth";
 import { effectiveTier } from "../lib/tiers";
 import { signToken, verifyToken } from "../lib/tokens";
+import type { AppEnv } from "../middleware/context";
+import { readSession } from "../middleware/session";
 import { userFromSignInToken } from "../services/sign-in";
-import { type AppEnv, noAuth, optionalSession } from "./common";
+import { noAuth, optionalSession } from "./common";
 import { badLinkPage } from "./preferences/index";
 import { messagePage, pageError } from "./preferences/layout";
 import { limitHint } from "./preferences/plans";
-import { readSession } from "./preferences/session";
 
 /**
  * "Add to Slack" (OAuth v2). `/slack/install` sends the browser to Slack with a `state` that is

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type TimelineKey, type TimelineRow, timelinePage } from "../db/queries/timeline";
-import { datetime, slug } from "../ingest/event-schema";
 import { fromBase64Url, toBase64Url } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { datetime, slug } from "../lib/event-schema";
 import { SEVERITIES } from "../lib/tiers";
-import { requireUser } from "./auth";
+import { requireUser } from "../middleware/auth";
+import { requireFeature } from "../middleware/entitlement";
 import { bearer, createRouter, errors, json, listOf, PageQuery } from "./common";
-import { requireFeature } from "./entitlement";
 
 const Evidence = z
   .object({

@@ -7,7 +7,8 @@ import { optOutOfConfirmations } from "../db/queries/confirmations";
 import { channels, users } from "../db/schema";
 import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
-import { type AppEnv, createRouter, noAuth } from "./common";
+import type { AppEnv } from "../middleware/context";
+import { createRouter, noAuth } from "./common";
 import { messagePage, type PageStatus } from "./preferences/layout";
 
 const WHAT: Record<"alerts" | "digests" | "all", string> = {

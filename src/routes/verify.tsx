@@ -6,7 +6,8 @@ import type { Context } from "hono";
 import { confirmChannel } from "../db/queries/channels";
 import { channels } from "../db/schema";
 import { verifyToken } from "../lib/tokens";
-import { type AppEnv, noAuth } from "./common";
+import type { AppEnv } from "../middleware/context";
+import { noAuth } from "./common";
 import { messagePage, pageError } from "./preferences/layout";
 
 /**

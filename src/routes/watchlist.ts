@@ -3,12 +3,13 @@ import { and, asc, eq, gt, or } from "drizzle-orm";
 import type { Context } from "hono";
 import { checkWatchTier, createWatch, deleteWatch, ownWatch, updateWatch, type WatchShape } from "../db/queries/watches";
 import { watches } from "../db/schema";
-import { slug } from "../ingest/event-schema";
 import { ApiError } from "../lib/errors";
+import { slug } from "../lib/event-schema";
 import { decodeCursor, page } from "../lib/pagination";
 import { SEVERITIES } from "../lib/tiers";
-import { requireUser } from "./auth";
-import { type AppEnv, bearer, createRouter, describeIssues, errors, IdParam, json, jsonBody, listOf, PageQuery } from "./common";
+import { requireUser } from "../middleware/auth";
+import type { AppEnv } from "../middleware/context";
+import { bearer, createRouter, describeIssues, errors, IdParam, json, jsonBody, listOf, PageQuery } from "./common";
 import { platformRef, WatchSchema } from "./schemas";
 import { watchJson } from "./serialize";
 

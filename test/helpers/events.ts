@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+import type { ChangeEvent } from "../../src/lib/event-schema";
 import { uniq } from "./app";
 
 const dir = fileURLToPath(new URL("../fixtures/events/", import.meta.url));

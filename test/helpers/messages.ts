@@ -1,6 +1,7 @@
-import { toChangeSummary } from "../../src/delivery/summary";
-import type { ChangeSummary, DigestContent, MessageContent, OutboundMessage } from "../../src/delivery/types";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+import type { OutboundMessage } from "../../src/delivery/types";
+import type { ChangeEvent } from "../../src/lib/event-schema";
+import type { ChangeSummary, DigestContent, MessageContent } from "../../src/lib/messages";
+import { toChangeSummary } from "../../src/lib/summary";
 import type { Tier } from "../../src/lib/tiers";
 import { fixtures } from "./events";
 

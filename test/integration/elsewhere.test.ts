@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ElsewhereItem } from "../../src/delivery/elsewhere";
-import type { ChangeSummary, DigestContent, WebhookPayload } from "../../src/delivery/types";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+import type { WebhookPayload } from "../../src/delivery/types";
+import type { ChangeEvent } from "../../src/lib/event-schema";
+import type { ChangeSummary, DigestContent, ElsewhereItem } from "../../src/lib/messages";
 import type { Severity } from "../../src/lib/tiers";
 import { verifyWebhook } from "../fakes/webhook-receiver";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, uniq, watch } from "../helpers/app";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+import type { ChangeEvent } from "../../src/lib/event-schema";
 import { call, createTestContext, createUser, postEvent, type TestContext, uniq, watch } from "../helpers/app";
 import { isolatedEvent } from "../helpers/events";
 import { count } from "../helpers/sql";

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channels, notifications } from "../../src/db/schema";
-import { SIGN_IN_SUBJECT, VERIFY_SUBJECT } from "../../src/delivery/render/format";
 import { fromBase64Url } from "../../src/lib/crypto";
+import { SIGN_IN_SUBJECT, VERIFY_SUBJECT } from "../../src/lib/format";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, watch } from "../helpers/app";
 import { createDelivery, type Delivery, type Providers, startProviders } from "../helpers/delivery";
 import { freshEvent } from "../helpers/events";

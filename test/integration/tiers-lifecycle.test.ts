@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { digestItems, notificationEvents, notifications, users } from "../../src/db/schema";
-import type { TrialEndingNotice } from "../../src/delivery/types";
 import { runTrialJob, TRIAL_NOTICE_DAYS } from "../../src/jobs/trials";
+import type { TrialEndingNotice } from "../../src/lib/messages";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, uniq, watch } from "../helpers/app";
 import { createDelivery, type Delivery, type Providers, startProviders } from "../helpers/delivery";
 import { freshEvent, isolatedEvent } from "../helpers/events";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
+import type { ChangeEvent } from "../../src/lib/event-schema";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, uniq, watch } from "../helpers/app";
 import { freshEvent } from "../helpers/events";
 

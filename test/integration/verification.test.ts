@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications, users } from "../../src/db/schema";
-import { VERIFY_SUBJECT } from "../../src/delivery/render/format";
+import { VERIFY_SUBJECT } from "../../src/lib/format";
 import { signToken } from "../../src/lib/tokens";
 import { call, createTestContext, createUser, postEvent, type TestContext, type TestUser, watch } from "../helpers/app";
 import { createDelivery, type Delivery, type Providers, startProviders } from "../helpers/delivery";

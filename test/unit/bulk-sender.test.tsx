@@ -9,7 +9,8 @@ import VerifyEmail from "../../emails/VerifyEmail";
 import Welcome from "../../emails/Welcome";
 import { emailElement } from "../../src/delivery/render/email";
 import { createChannels } from "../../src/delivery/setup";
-import type { MessageContent, OutboundMessage } from "../../src/delivery/types";
+import type { OutboundMessage } from "../../src/delivery/types";
+import type { MessageContent } from "../../src/lib/messages";
 import { type FakeResend, startFakeResend } from "../fakes/resend";
 import { digestContent, links, outbound, summariesOf } from "../helpers/messages";
 

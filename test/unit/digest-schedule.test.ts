@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localParts, nextDigestAt } from "../../src/digest/schedule";
+import { localParts, nextDigestAt } from "../../src/lib/digest-schedule";
 import type { Day } from "../../src/lib/time";
 
 /** [zone, day, hour, after (UTC), expected next instant (UTC), why] */

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { ElsewhereItem } from "../../src/delivery/elsewhere";
 import { createEmailRenderer, renderWithinBudget, utf8Length } from "../../src/delivery/render/email";
-import { EMAIL_BUDGET_BYTES } from "../../src/delivery/render/fit";
-import { DIGEST_ITEM_LIMIT, subjectFor } from "../../src/delivery/render/format";
-import { toChangeSummary } from "../../src/delivery/summary";
-import type { ChangeSummary, DigestContent } from "../../src/delivery/types";
-import type { ChangeEvent } from "../../src/ingest/event-schema";
-import { ChangeEventSchema } from "../../src/ingest/event-schema";
+import type { ChangeEvent } from "../../src/lib/event-schema";
+import { ChangeEventSchema } from "../../src/lib/event-schema";
+import { EMAIL_BUDGET_BYTES } from "../../src/lib/fit";
+import { DIGEST_ITEM_LIMIT, subjectFor } from "../../src/lib/format";
+import type { ChangeSummary, DigestContent, ElsewhereItem } from "../../src/lib/messages";
+import { toChangeSummary } from "../../src/lib/summary";
 import { fixtures } from "../helpers/events";
 import { digestContent, links, outbound } from "../helpers/messages";
 

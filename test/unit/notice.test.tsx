@@ -6,8 +6,8 @@ import TrialEnding from "../../emails/TrialEnding";
 import { createEmailRenderer, TEXT_OPTIONS } from "../../src/delivery/render/email";
 import { renderSlack } from "../../src/delivery/render/slack";
 import { renderWebhook } from "../../src/delivery/render/webhook";
-import type { NoticeContent } from "../../src/delivery/types";
 import { createKeys, randomBytes } from "../../src/lib/crypto";
+import type { NoticeContent } from "../../src/lib/messages";
 import { outbound } from "../helpers/messages";
 
 const notice: NoticeContent = {

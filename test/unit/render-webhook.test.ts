@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderWebhook } from "../../src/delivery/render/webhook";
-import type { ChangeSummary } from "../../src/delivery/types";
+import type { ChangeSummary } from "../../src/lib/messages";
 import { fixtures } from "../helpers/events";
 import { alertMessage, digestContent, links, outbound } from "../helpers/messages";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bySeverity, groupByPlatform, sortBySeverity, toChangeSummary } from "../../src/delivery/summary";
+import { bySeverity, groupByPlatform, sortBySeverity, toChangeSummary } from "../../src/lib/summary";
 import { TIERS } from "../../src/lib/tiers";
 import { fixtures } from "../helpers/events";
 import { links, summariesOf } from "../helpers/messages";

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { nextDigestAt } from "../../digest/schedule";
+import { nextDigestAt } from "../../lib/digest-schedule";
 import type { Day } from "../../lib/time";
 import { users } from "../schema";
 import type { UserRow } from "../schema/users";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import { nextDigestAt } from "../../digest/schedule";
 import { randomToken, sha256Hex } from "../../lib/crypto";
+import { nextDigestAt } from "../../lib/digest-schedule";
 import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { type Tier, TRIAL_DAYS, type TrialTier } from "../../lib/tiers";

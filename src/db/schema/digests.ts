@@ -1,7 +1,19 @@
 import { integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import type { DigestPlan } from "../../digest/plan";
 import { idColumn, ts } from "./columns";
 import { users } from "./users";
+
+/** What a digest carries, fixed when its period closes; summaries are rendered from the events at send time. */
+export interface DigestPlan {
+  period: { start: string; end: string };
+  /** every matched event not in an earlier digest, most severe first */
+  watchlist: string[];
+  /** the period's top high/critical events across all platforms, not already in `watchlist` */
+  highlights: string[];
+  coverage: { events: number; platforms: number };
+  /** professional only: the period's watchlist changes per regulation */
+  regulatory_exposure?: { regulation: string; changes: number }[];
+  watched_platforms: number;
+}
 
 /**
  * One weekly digest of one user: the period it closes and what it carries (event ids, not copies:

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
-import type { ChangeEvent } from "../../ingest/event-schema";
+import type { ChangeEvent } from "../../lib/event-schema";
 import { ts } from "./columns";
 
 /** One row per producer id; `raw_body` keeps the signed bytes verbatim as evidence. */

@@ -4,7 +4,7 @@
  * Slack rejects the whole message (invalid_blocks) when one limit is broken, so every text
  * goes through these helpers rather than into a literal block.
  */
-import { ELLIPSIS, truncate } from "./format";
+import { ELLIPSIS, truncate } from "../../lib/format";
 
 export type Block = Record<string, unknown>;
 

@@ -8,9 +8,9 @@ import { TrialEnding } from "../../../emails/TrialEnding";
 import { VerifyEmail } from "../../../emails/VerifyEmail";
 import { WeeklyDigest } from "../../../emails/WeeklyDigest";
 import { Welcome } from "../../../emails/Welcome";
+import { EMAIL_BUDGET_BYTES, type EmailFit, FIT_STEPS, FULL_FIT, roughBytes } from "../../lib/fit";
+import { subjectFor } from "../../lib/format";
 import type { OutboundMessage, RenderEmail } from "../types";
-import { EMAIL_BUDGET_BYTES, type EmailFit, FIT_STEPS, FULL_FIT, roughBytes } from "./fit";
-import { subjectFor } from "./format";
 
 /** html-to-text upper-cases headings by default; document titles in capitals read as shouting. */
 export const TEXT_OPTIONS: NonNullable<Parameters<typeof toPlainText>[1]> = {

@@ -1,21 +1,3 @@
-import { type Severity, severityRank } from "../../lib/tiers";
-import type { ElsewhereItem } from "../elsewhere";
-import { groupByPlatform, sortBySeverity } from "../summary";
-import type { AlertContent, ChangeSummary, DigestContent, OutboundMessage, RenderSlack, TrialEndingContent } from "../types";
-import {
-  type Block,
-  type BlockGroup,
-  context,
-  divider,
-  esc,
-  fitBlocks,
-  header,
-  joinWithin,
-  link,
-  MAX_SECTION_TEXT,
-  section,
-  slackDate,
-} from "./blocks";
 import {
   CHANNEL_TYPE_LABEL,
   capitalise,
@@ -36,7 +18,25 @@ import {
   subjectFor,
   TEST_SUBJECT,
   watchLabel,
-} from "./format";
+} from "../../lib/format";
+import type { AlertContent, ChangeSummary, DigestContent, ElsewhereItem, TrialEndingContent } from "../../lib/messages";
+import { groupByPlatform, sortBySeverity } from "../../lib/summary";
+import { type Severity, severityRank } from "../../lib/tiers";
+import type { OutboundMessage, RenderSlack } from "../types";
+import {
+  type Block,
+  type BlockGroup,
+  context,
+  divider,
+  esc,
+  fitBlocks,
+  header,
+  joinWithin,
+  link,
+  MAX_SECTION_TEXT,
+  section,
+  slackDate,
+} from "./blocks";
 
 /** Emoji plus the word: the colour alone would not say it (and screen readers read the word). */
 const MARK: Record<Severity, string> = { critical: "🚨", high: "🔴", medium: "🟠", low: "⚪" };

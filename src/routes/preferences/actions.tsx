@@ -7,15 +7,16 @@ import { setSubscriptions, updatePreferences } from "../../db/queries/preference
 import { checkWatchTier, createWatch, deleteWatch, type WatchShape } from "../../db/queries/watches";
 import type { UserRow } from "../../db/schema/users";
 import type { Db } from "../../db/types";
-import { slug } from "../../ingest/event-schema";
 import { ApiError } from "../../lib/errors";
+import { slug } from "../../lib/event-schema";
 import { SEVERITIES } from "../../lib/tiers";
+import type { AppEnv } from "../../middleware/context";
+import { clearSessionCookie, endSession, type PageSession } from "../../middleware/session";
 import { revokeAllSessions } from "../../services/sign-in";
-import { type AppEnv, describeIssues } from "../common";
+import { describeIssues } from "../common";
 import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../schemas";
 import { messagePage } from "./layout";
 import type { Anchor } from "./model";
-import { clearSessionCookie, endSession, type PageSession } from "./session";
 
 /**
  * What each form on the preference page does. Every rule lives in db/queries (the same code

@@ -9,13 +9,14 @@ import type { UserRow } from "../../db/schema/users";
 import { ApiError } from "../../lib/errors";
 import { effectiveTier } from "../../lib/tiers";
 import { isValidTimeZone } from "../../lib/time";
+import type { AppEnv } from "../../middleware/context";
+import { isSameSitePost, type PageSession, readSession, startSession } from "../../middleware/session";
 import { SIGN_IN_LINK_DAYS, userFromSignInToken } from "../../services/sign-in";
-import { type AppEnv, optionalSession, session } from "../common";
+import { optionalSession, session } from "../common";
 import { ACTION_SUMMARY, ACTIONS, type Action, type ActionName, FLASH, FLASH_AT, type FlashKey } from "./actions";
 import { htmlPage, messagePage, newNonce, type PageStatus, pageError } from "./layout";
 import type { Anchor } from "./model";
 import { limitHint } from "./plans";
-import { isSameSitePost, type PageSession, readSession, startSession } from "./session";
 import { PreferencesPage } from "./view";
 
 /** The IANA zones the API accepts, for the time zone select. */

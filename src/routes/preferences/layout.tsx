@@ -5,7 +5,7 @@ import type { Child } from "hono/jsx";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { randomToken } from "../../lib/crypto";
 import { isUnavailableError } from "../../lib/errors";
-import type { AppEnv } from "../common";
+import type { AppEnv } from "../../middleware/context";
 import { CSS } from "./styles";
 
 /** A nonce per response: only our own inline style and script run (see the CSP in `htmlPage`). */

@@ -1,4 +1,4 @@
-import { capitalise, plural } from "../../delivery/render/format";
+import { capitalise, plural } from "../../lib/format";
 import { ENTITLEMENTS, type Entitlements, TIERS, type Tier } from "../../lib/tiers";
 
 /**

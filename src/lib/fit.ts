@@ -4,8 +4,9 @@
  * unsubscribe link with it). The templates take an `EmailFit`; render/email.ts tries the steps
  * below in order and sends the first that fits. Pure data, no React.
  */
-import type { ChangeSummary } from "../types";
+
 import { truncate } from "./format";
+import type { ChangeSummary } from "./messages";
 
 /** Bytes of HTML an email may have: under Gmail's 102 KB clip with room for the provider's additions. */
 export const EMAIL_BUDGET_BYTES = 100_000;

@@ -2,9 +2,10 @@
  * Wording shared by every channel (email, Slack, and whatever reads a subject line), so an
  * alert says the same thing wherever it lands. Pure functions, no React.
  */
-import type { Severity } from "../../lib/tiers";
-import { sortBySeverity } from "../summary";
-import type { ChangeSummary, MessageContent, TrialEndingContent, WatchRef } from "../types";
+
+import type { ChangeSummary, MessageContent, TrialEndingContent, WatchRef } from "./messages";
+import { sortBySeverity } from "./summary";
+import type { Severity } from "./tiers";
 
 export const ELLIPSIS = "…";
 

@@ -1,7 +1,6 @@
-import type { Change, ChangeEvent } from "../ingest/event-schema";
-import { ENTITLEMENTS, type Severity, severityRank, type Tier } from "../lib/tiers";
-import type { ElsewhereItem } from "./elsewhere";
-import type { ChangeSummary, SummaryChange } from "./types";
+import type { Change, ChangeEvent } from "./event-schema";
+import type { ChangeSummary, ElsewhereItem, SummaryChange } from "./messages";
+import { ENTITLEMENTS, type Severity, severityRank, type Tier } from "./tiers";
 
 export type SummaryLinks = ChangeSummary["links"];
 

@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { apiKeys, users } from "../db/schema";
-import type { UserRow } from "../db/schema/users";
 import { sha256Hex, timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { userRateLimit } from "../middleware/rate-limit";
-import type { AppEnv } from "./common";
+import type { AppEnv } from "./context";
+import { userRateLimit } from "./rate-limit";
 
-export type AuthedUser = UserRow;
+export type { AuthedUser } from "./context";
 
 function bearerToken(header: string | undefined): string | undefined {
   const m = header?.match(/^Bearer\s+(\S+)\s*$/i);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { isStorableInstant, isStorableText, STORABLE_INSTANT_MESSAGE, STORABLE_TEXT_MESSAGE } from "../lib/storable";
-import { SEVERITIES } from "../lib/tiers";
+import { isStorableInstant, isStorableText, STORABLE_INSTANT_MESSAGE, STORABLE_TEXT_MESSAGE } from "./storable";
+import { SEVERITIES } from "./tiers";
 
 /** Lower-case slugs, as the catalog and categories use them. */
 export const slug = z

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
-import type { UserRow } from "../../db/schema/users";
-import type { Keys } from "../../lib/crypto";
-import { timingSafeEqualStr } from "../../lib/crypto";
-import { createSession, endSession as endServerSession, SESSION_TTL_S, sessionUser } from "../../services/sign-in";
-import type { AppEnv } from "../common";
+import type { UserRow } from "../db/schema/users";
+import type { Keys } from "../lib/crypto";
+import { timingSafeEqualStr } from "../lib/crypto";
+import { createSession, endSession as endServerSession, SESSION_TTL_S, sessionUser } from "../services/sign-in";
+import type { AppEnv } from "./context";
 
 /**
  * The preference page's browser session. A sign-in link identifies the user once; from then on

@@ -1,5 +1,5 @@
-import type { Day } from "../lib/time";
-import { DAYS } from "../lib/time";
+import type { Day } from "./time";
+import { DAYS } from "./time";
 
 /**
  * When a weekly digest is due, in the user's own zone. Local wall-clock questions are answered by

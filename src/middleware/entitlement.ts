@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
-import type { AppEnv } from "./common";
+import type { AppEnv } from "./context";
 
 /**
  * 403 `tier_limit` unless the caller's tier (trial included) has the feature. Put after
