@@ -27,7 +27,7 @@ import { jobRoutes } from "./routes/jobs";
 import { meRoutes } from "./routes/me";
 import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
-import { preferencesRoutes } from "./routes/preferences/index";
+import { preferencesRoutes } from "./routes/pages/preferences/index";
 import { providerRoutes } from "./routes/providers";
 import { signInRoutes } from "./routes/signin";
 import { signupRoutes } from "./routes/signup";

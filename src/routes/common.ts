@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../middleware/context";
@@ -22,6 +22,12 @@ export function fromHttpException(err: HTTPException): ApiError {
   if (err.status === 400 && /json/i.test(err.message)) return new ApiError("invalid_request", "body: not valid JSON");
   return new ApiError("invalid_request", err.message || "invalid request");
 }
+
+/**
+ * A handler typed by its route definition: `c.req.valid(...)` knows the request schemas and
+ * `c.json(body, status)` is checked against the declared responses.
+ */
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
 /** A router whose validation failures go through the one error path. */
 export function createRouter() {

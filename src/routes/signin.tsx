@@ -5,8 +5,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../middleware/context";
 import { queueSignInEmail, SIGN_IN_LINK_DAYS, userByEmail, userIdFromManageToken } from "../services/sign-in";
 import { noAuth } from "./common";
-import { howToGetALink } from "./preferences/index";
-import { messagePage, pageError } from "./preferences/layout";
+import { messagePage, pageError } from "./pages/layout";
+import { howToGetALink } from "./pages/preferences/index";
 
 /**
  * The two ways to get a sign-in link without one:

@@ -10,8 +10,8 @@ import type { AppEnv } from "../middleware/context";
 import { queueSignInEmail, userByEmail } from "../services/sign-in";
 import { type ConfirmResult, confirmSignup, pendingSignup, requestSignup } from "../services/signup";
 import { createRouter, errors, json, jsonBody, noAuth } from "./common";
-import { messagePage, pageError } from "./preferences/layout";
-import { planName, platformsLine } from "./preferences/plans";
+import { messagePage, pageError } from "./pages/layout";
+import { planName, platformsLine } from "./pages/preferences/plans";
 import { email, platformRef, timezone } from "./schemas";
 
 /**

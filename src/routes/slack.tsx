@@ -17,9 +17,9 @@ import type { AppEnv } from "../middleware/context";
 import { readSession } from "../middleware/session";
 import { userFromSignInToken } from "../services/sign-in";
 import { noAuth, optionalSession } from "./common";
-import { badLinkPage } from "./preferences/index";
-import { messagePage, pageError } from "./preferences/layout";
-import { limitHint } from "./preferences/plans";
+import { messagePage, pageError } from "./pages/layout";
+import { badLinkPage } from "./pages/preferences/index";
+import { limitHint } from "./pages/preferences/plans";
 
 /**
  * "Add to Slack" (OAuth v2). `/slack/install` sends the browser to Slack with a `state` that is

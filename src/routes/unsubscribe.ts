@@ -9,7 +9,7 @@ import type { UnsubscribeScope } from "../lib/links";
 import { verifyToken } from "../lib/tokens";
 import type { AppEnv } from "../middleware/context";
 import { createRouter, noAuth } from "./common";
-import { messagePage, type PageStatus } from "./preferences/layout";
+import { messagePage, type PageStatus } from "./pages/layout";
 
 const WHAT: Record<"alerts" | "digests" | "all", string> = {
   alerts: "same-day alerts",

@@ -8,7 +8,7 @@ import { channels } from "../db/schema";
 import { verifyToken } from "../lib/tokens";
 import type { AppEnv } from "../middleware/context";
 import { noAuth } from "./common";
-import { messagePage, pageError } from "./preferences/layout";
+import { messagePage, pageError } from "./pages/layout";
 
 /**
  * Double opt-in for extra email addresses. The link in the confirmation email opens a page whose

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import { ENTITLEMENTS } from "../../lib/tiers";
-import { DAYS } from "../../lib/time";
+import { ENTITLEMENTS } from "../../../lib/tiers";
+import { DAYS } from "../../../lib/time";
 import { FieldError, invalid, kept, Notice, type PageModel, Post } from "./model";
 import { nextTier, planName } from "./plans";
 

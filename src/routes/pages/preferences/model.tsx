@@ -1,12 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { CatalogEntry, CatalogNames } from "../../db/queries/catalog";
-import type { ChannelRow } from "../../db/schema/channels";
-import type { UserRow } from "../../db/schema/users";
-import type { WatchRow } from "../../db/schema/watches";
-import type { Tier } from "../../lib/tiers";
+import type { CatalogEntry, CatalogNames } from "../../../db/queries/catalog";
+import type { ChannelRow } from "../../../db/schema/channels";
+import type { UserRow } from "../../../db/schema/users";
+import type { WatchRow } from "../../../db/schema/watches";
+import type { Tier } from "../../../lib/tiers";
 
-export type { CatalogEntry } from "../../db/queries/catalog";
+export type { CatalogEntry } from "../../../db/queries/catalog";
 
 /** The places on the page a message can belong to; each is an element id (a redirect's fragment). */
 export type Anchor =

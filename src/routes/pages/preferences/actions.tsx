@@ -1,21 +1,21 @@
 /** @jsxImportSource hono/jsx */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { closePlatforms, documentByTitleOrSlug, platformByNameOrSlug } from "../../db/queries/catalog";
-import { createChannel, deleteChannel, queueChannelTest, setChannelEnabled } from "../../db/queries/channels";
-import { setSubscriptions, updatePreferences } from "../../db/queries/preferences";
-import { checkWatchTier, createWatch, deleteWatch, type WatchShape } from "../../db/queries/watches";
-import type { UserRow } from "../../db/schema/users";
-import type { Db } from "../../db/types";
-import { ApiError } from "../../lib/errors";
-import { slug } from "../../lib/event-schema";
-import { SEVERITIES } from "../../lib/tiers";
-import type { AppEnv } from "../../middleware/context";
-import { clearSessionCookie, endSession, type PageSession } from "../../middleware/session";
-import { revokeAllSessions } from "../../services/sign-in";
-import { describeIssues } from "../common";
-import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../schemas";
-import { messagePage } from "./layout";
+import { closePlatforms, documentByTitleOrSlug, platformByNameOrSlug } from "../../../db/queries/catalog";
+import { createChannel, deleteChannel, queueChannelTest, setChannelEnabled } from "../../../db/queries/channels";
+import { setSubscriptions, updatePreferences } from "../../../db/queries/preferences";
+import { checkWatchTier, createWatch, deleteWatch, type WatchShape } from "../../../db/queries/watches";
+import type { UserRow } from "../../../db/schema/users";
+import type { Db } from "../../../db/types";
+import { ApiError } from "../../../lib/errors";
+import { slug } from "../../../lib/event-schema";
+import { SEVERITIES } from "../../../lib/tiers";
+import type { AppEnv } from "../../../middleware/context";
+import { clearSessionCookie, endSession, type PageSession } from "../../../middleware/session";
+import { revokeAllSessions } from "../../../services/sign-in";
+import { describeIssues } from "../../common";
+import { AlertPrefs, DigestPrefs, platformRef, timezone } from "../../schemas";
+import { messagePage } from "../layout";
 import type { Anchor } from "./model";
 
 /**

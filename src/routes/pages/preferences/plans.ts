@@ -1,5 +1,5 @@
-import { capitalise, plural } from "../../lib/format";
-import { ENTITLEMENTS, type Entitlements, TIERS, type Tier } from "../../lib/tiers";
+import { capitalise, plural } from "../../../lib/format";
+import { ENTITLEMENTS, type Entitlements, TIERS, type Tier } from "../../../lib/tiers";
 
 /**
  * The tier table (lib/tiers.ts) in words, for people rather than programs: what a plan includes

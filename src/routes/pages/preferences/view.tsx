@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from "hono/html";
+import { Layout } from "../layout";
 import { Channels } from "./channels-view";
-import { Layout } from "./layout";
 import { type PageModel, Post } from "./model";
 import { Alerts, Messages, Schedule } from "./settings-view";
 import { Plan, Watchlist } from "./watchlist-view";
