@@ -2,25 +2,13 @@ import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-o
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../middleware/context";
+import { fromHttpException } from "../middleware/errors";
 import { SESSION_COOKIE } from "../middleware/session";
 
 /** Renders zod issues as one message that names the fields. */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   const lines = issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`);
   return [...new Set(lines)].slice(0, 5).join("; ");
-}
-
-/**
- * Hono's own validators throw HTTPException (malformed JSON: 400; a body that is not JSON: 415),
- * which app.onError would render as a 500. They become the contract's errors instead: bad input
- * is a 400 `invalid_request`, never a 500 (the contract has no 415).
- */
-export function fromHttpException(err: HTTPException): ApiError {
-  if (err.status === 401) return new ApiError("unauthorized", err.message || "unauthorized");
-  if (err.status === 413) return new ApiError("payload_too_large", err.message || "payload too large");
-  if (err.status === 415) return new ApiError("invalid_request", "body: must be JSON (content-type: application/json)");
-  if (err.status === 400 && /json/i.test(err.message)) return new ApiError("invalid_request", "body: not valid JSON");
-  return new ApiError("invalid_request", err.message || "invalid request");
 }
 
 /**
