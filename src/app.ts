@@ -13,28 +13,28 @@ import {
   publicRateLimit,
 } from "./middleware/rate-limit";
 import { securityHeaders } from "./middleware/security-headers";
-import { adminRoutes } from "./routes/admin";
-import { adminListRoutes } from "./routes/admin-lists";
-import { auditRoutes } from "./routes/audit";
-import { catalogRoutes } from "./routes/catalog";
-import { channelRoutes } from "./routes/channels";
-import { docsRoutes } from "./routes/docs";
-import { eventRoutes } from "./routes/events";
+import { adminRoutes } from "./routes/admin/admin.index";
+import { auditRoutes } from "./routes/audit/audit.index";
+import { catalogRoutes } from "./routes/catalog/catalog.index";
+import { channelRoutes } from "./routes/channels/channels.index";
+import { docsRoutes } from "./routes/docs/docs.index";
+import { eventsRoutes } from "./routes/events/events.index";
 import { healthRoutes } from "./routes/health/health.index";
-import { jobRoutes } from "./routes/jobs";
-import { meRoutes } from "./routes/me";
-import { metricsRoutes } from "./routes/metrics";
-import { notificationRoutes } from "./routes/notifications";
+import { jobsRoutes } from "./routes/jobs/jobs.index";
+import { meRoutes } from "./routes/me/me.index";
+import { metricsRoutes } from "./routes/metrics/metrics.index";
+import { notificationRoutes } from "./routes/notifications/notifications.index";
 import { serveOpenApiDocument } from "./routes/openapi-document";
-import { preferencesRoutes } from "./routes/pages/preferences/index";
-import { providerRoutes } from "./routes/providers";
-import { signInRoutes } from "./routes/signin";
-import { signupRoutes } from "./routes/signup";
-import { slackRoutes } from "./routes/slack";
-import { timelineRoutes } from "./routes/timeline";
-import { unsubscribeRoutes } from "./routes/unsubscribe";
-import { verifyRoutes } from "./routes/verify";
-import { watchlistRoutes } from "./routes/watchlist";
+import { preferencesRoutes } from "./routes/pages/preferences/preferences.index";
+import { signInRoutes } from "./routes/pages/signin/signin.index";
+import { signupPageRoutes } from "./routes/pages/signup/signup.index";
+import { unsubscribeRoutes } from "./routes/pages/unsubscribe/unsubscribe.index";
+import { verifyRoutes } from "./routes/pages/verify/verify.index";
+import { providerRoutes } from "./routes/providers/providers.index";
+import { signupRoutes } from "./routes/signup/signup.index";
+import { slackRoutes } from "./routes/slack/slack.index";
+import { timelineRoutes } from "./routes/timeline/timeline.index";
+import { watchlistRoutes } from "./routes/watchlist/watchlist.index";
 
 /**
  * Builds the HTTP app from its dependencies. Imports nothing Node-only, so a Workers entry can
@@ -63,21 +63,21 @@ export function createApp(given: Deps) {
 
   app.route("/", healthRoutes);
   app.route("/", adminRoutes);
-  app.route("/", adminListRoutes);
   app.route("/", meRoutes);
   app.route("/", catalogRoutes);
   app.route("/", watchlistRoutes);
   app.route("/", channelRoutes);
-  app.route("/", eventRoutes);
+  app.route("/", eventsRoutes);
   app.route("/", notificationRoutes);
   app.route("/", timelineRoutes);
   app.route("/", auditRoutes);
-  app.route("/", jobRoutes);
+  app.route("/", jobsRoutes);
   app.route("/", unsubscribeRoutes);
   app.route("/", preferencesRoutes);
   app.route("/", verifyRoutes);
   app.route("/", signInRoutes);
   app.route("/", signupRoutes);
+  app.route("/", signupPageRoutes);
   app.route("/", slackRoutes);
   app.route("/", providerRoutes);
   app.route("/", metricsRoutes);

@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { apiKeys, users } from "../db/schema";
-import { sha256Hex, timingSafeEqualStr } from "../lib/crypto";
+import { timingSafeEqualStr } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { userByApiKey } from "../services/users";
 import type { AppEnv } from "./context";
 import { userRateLimit } from "./rate-limit";
 
@@ -17,16 +16,9 @@ function bearerToken(header: string | undefined): string | undefined {
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   if (!token || token.length > 200) throw new ApiError("unauthorized", "missing or invalid API key");
-  const { db } = c.get("deps").database;
-  const hash = await sha256Hex(token);
-  const [row] = await db
-    .select({ user: users })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, hash))
-    .limit(1);
-  if (!row) throw new ApiError("unauthorized", "missing or invalid API key");
-  c.set("user", row.user);
+  const user = await userByApiKey(c.get("deps").database.db, token);
+  if (!user) throw new ApiError("unauthorized", "missing or invalid API key");
+  c.set("user", user);
   // Counted only once authenticated: a bad key is a 401, not a charge on someone's budget.
   await userRateLimit(c, next);
 });
@@ -36,6 +28,21 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   if (!token || !(await timingSafeEqualStr(token, c.get("deps").config.adminToken))) {
     throw new ApiError("unauthorized", "missing or invalid operator token");
+  }
+  await next();
+});
+
+/**
+ * `/metrics`: with METRICS_TOKEN set, that bearer token (compared in constant time); without it,
+ * anyone on the network that reaches the port.
+ */
+export const requireMetricsToken = createMiddleware<AppEnv>(async (c, next) => {
+  const { metricsToken } = c.get("deps").config;
+  if (metricsToken) {
+    const token = bearerToken(c.req.header("authorization"));
+    if (!token || !(await timingSafeEqualStr(token, metricsToken))) {
+      throw new ApiError("unauthorized", "missing or invalid metrics token");
+    }
   }
   await next();
 });

@@ -1,15 +1,10 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../lib/errors";
+import { describeIssues } from "../lib/validation";
 import type { AppEnv } from "../middleware/context";
 import { fromHttpException } from "../middleware/errors";
 import { SESSION_COOKIE } from "../middleware/session";
-
-/** Renders zod issues as one message that names the fields. */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const lines = issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`);
-  return [...new Set(lines)].slice(0, 5).join("; ");
-}
 
 /**
  * A handler typed by its route definition: `c.req.valid(...)` knows the request schemas and

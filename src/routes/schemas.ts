@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { slug } from "../lib/event-schema";
-import { hasControlCharacters, isStorableText } from "../lib/storable";
 import { SEVERITIES, TIERS, TRIAL_TIERS } from "../lib/tiers";
 import { DAYS, isValidTimeZone } from "../lib/time";
 
@@ -40,13 +39,6 @@ export const AlertPrefs = z
   })
   .partial()
   .strict();
-
-/** Control characters (NUL among them) are refused with the rest: they cannot be stored or mailed. */
-export const email = z
-  .string()
-  .max(254)
-  .regex(/^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/, "must be an email address")
-  .refine((s) => isStorableText(s) && !hasControlCharacters(s), "must be an email address");
 
 export const WatchSchema = z
   .object({

@@ -1,7 +1,6 @@
-import type { ChannelRow } from "../db/schema/channels";
-import type { UserRow } from "../db/schema/users";
-import type { WatchRow } from "../db/schema/watches";
 import { effectiveTier, TRIAL_TIER } from "../lib/tiers";
+import type { UserRow } from "../services/users";
+import type { WatchRow } from "../services/watches";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -34,16 +33,5 @@ export function watchJson(w: WatchRow) {
     paused: w.paused,
     paused_reason: w.pausedReason,
     created_at: w.createdAt.toISOString(),
-  };
-}
-
-export function channelJson(ch: ChannelRow) {
-  return {
-    id: ch.id,
-    type: ch.type,
-    target: ch.target,
-    status: ch.status,
-    status_reason: ch.statusReason,
-    created_at: ch.createdAt.toISOString(),
   };
 }

@@ -1,11 +1,13 @@
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { lockUser } from "../db/queries/limits";
-import { channels, notifications, sessions, users } from "../db/schema";
+import { channels, sessions, users } from "../db/schema";
 import type { UserRow } from "../db/schema/users";
+import { instant } from "../db/sql";
 import { type Db, rows } from "../db/types";
 import type { Keys } from "../lib/crypto";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { verifyToken } from "../lib/tokens";
+import { queueNotice } from "./notices";
 
 /**
  * Who may sign in to the preference page, and how.
@@ -105,21 +107,32 @@ export async function queueSignInEmail(db: Db, userId: string, now: Date): Promi
       tx,
       sql`select count(*)::int as n from notifications
           where user_id = ${userId} and kind = 'notice' and payload->>'notice' = 'sign_in_link'
-            and created_at > ${hourAgo.toISOString()}::timestamptz`,
+            and created_at > ${instant(hourAgo)}`,
     );
     if (Number(n) >= SIGN_IN_EMAILS_PER_HOUR) return false;
     const payload: SignInNoticePayload = { key: `signin:${randomToken(12)}`, notice: "sign_in_link" };
-    await tx.insert(notifications).values({
-      userId,
-      channelId: account.id,
-      kind: "notice",
-      payload,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await queueNotice(tx, { userId, channelId: account.id }, payload, now);
     return true;
   });
+}
+
+/**
+ * The sign-in form (`POST /signin`): a sign-in link to the account that uses this address, if
+ * one does. Answers whether an email was queued; the page says the same either way.
+ */
+export async function emailSignInLink(db: Db, email: string, now: Date): Promise<boolean> {
+  const user = await userByEmail(db, email);
+  return user ? queueSignInEmail(db, user.id, now) : false;
+}
+
+/** What a manage link's button came to: a damaged or expired link, or whether an email was queued. */
+export type ManageLinkOutcome = "bad_link" | "queued" | "not_queued";
+
+/** A manage link's button (`POST /manage/<token>`): a sign-in link to the account's own address. */
+export async function emailSignInLinkForManageLink(db: Db, keys: Keys, token: string, now: Date): Promise<ManageLinkOutcome> {
+  const userId = await userIdFromManageToken(keys, token, now);
+  if (!userId) return "bad_link";
+  return (await queueSignInEmail(db, userId, now)) ? "queued" : "not_queued";
 }
 
 /** The account with this address (case-insensitive), or null. */

@@ -1,16 +1,23 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { reserveConfirmation } from "../db/queries/confirmations";
-import { applyTierLimits } from "../db/queries/limits";
-import { createUser, grantTrial } from "../db/queries/users";
-import { createWatch } from "../db/queries/watches";
-import { channels, notifications, type SignupPlan, signups, users, watches } from "../db/schema";
+import { grantTrial } from "../db/queries/users";
+import { channels, type SignupPlan, signups, users, watches } from "../db/schema";
+import type { SignupRow } from "../db/schema/signups";
 import type { UserRow } from "../db/schema/users";
+import { instant } from "../db/sql";
 import type { Db } from "../db/types";
 import type { SignupConfirmPayload, WelcomePayload } from "../delivery/signup-notices";
+import type { Keys } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { SIGNUP_LINK_HOURS } from "../lib/signup-link";
 import { effectiveTier, type Tier, TRIAL_DAYS, type TrialTier } from "../lib/tiers";
 import { addDays } from "../lib/time";
+import { verifyToken } from "../lib/tokens";
+import { reserveConfirmation } from "./confirmations";
+import { applyTierLimits } from "./limits";
+import { queueNotice } from "./notices";
+import { queueSignInEmail, userByEmail } from "./sign-in";
+import { createUser } from "./users";
+import { createWatch } from "./watches";
 
 /**
  * Public sign-up, double opt-in (contract: "Sign-up — public").
@@ -25,6 +32,8 @@ import { addDays } from "../lib/time";
  * as asked), or a known one gets what its plan allows. Only here, to whoever holds the link from
  * that inbox, is it said whether an account existed.
  */
+
+export { SIGNUP_PLANS, type SignupPlan } from "../db/schema/signups";
 
 export interface SignupRequest {
   email: string;
@@ -50,7 +59,7 @@ export async function requestSignup(db: Db, req: SignupRequest, now: Date): Prom
   return db.transaction(async (tx) => {
     // Expired requests can never be confirmed: a bounded delete keeps the table to the live ones.
     await tx.execute(sql`delete from ${signups} where ${signups.id} in (
-      select ${signups.id} from ${signups} where ${signups.expiresAt} < ${now.toISOString()}::timestamptz limit ${PURGE_BATCH})`);
+      select ${signups.id} from ${signups} where ${signups.expiresAt} < ${instant(now)} limit ${PURGE_BATCH})`);
     let verdict: "send" | "opted_out" | "capped";
     try {
       verdict = await reserveConfirmation(tx, req.email, now);
@@ -79,15 +88,7 @@ export async function requestSignup(db: Db, req: SignupRequest, now: Date): Prom
       plan: req.plan,
       timezone: req.timezone,
     };
-    await tx.insert(notifications).values({
-      userId: null,
-      channelId: null,
-      kind: "notice",
-      payload,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await queueNotice(tx, { userId: null, channelId: null }, payload, now);
     return true;
   });
 }
@@ -99,6 +100,53 @@ export async function pendingSignup(db: Db, id: string, now: Date) {
   if (row.usedAt) return { state: "used" as const };
   if (row.expiresAt.getTime() <= now.getTime()) return { state: "expired" as const };
   return { state: "pending" as const, signup: row };
+}
+
+/** Why a sign-up link does not work: damaged or expired (`damaged`), or used already (`spent`). */
+export type SignupLinkProblem = "damaged" | "spent";
+
+/**
+ * The confirmation page's GET: the sign-up a link names and whether its address has an account
+ * (only the inbox the link went to sees this); changes nothing.
+ */
+export async function readSignupLink(
+  db: Db,
+  keys: Keys,
+  token: string,
+  now: Date,
+): Promise<{ problem: SignupLinkProblem } | { signup: SignupRow; known: boolean }> {
+  const claims = await verifyToken(keys, "signup", token, now);
+  if (!claims) return { problem: "damaged" };
+  const found = await pendingSignup(db, claims.s, now);
+  if (found.state === "used") return { problem: "spent" };
+  if (found.state !== "pending") return { problem: "damaged" };
+  return { signup: found.signup, known: (await userByEmail(db, found.signup.email)) !== null };
+}
+
+/** A confirmed sign-up, and whether a known address was also sent a sign-in link. */
+export interface ConfirmedSignup {
+  result: Exclude<ConfirmResult, { kind: "spent" }>;
+  signInSent: boolean;
+  /** something went into the outbox: the caller wakes the dispatcher */
+  queued: boolean;
+}
+
+/**
+ * The confirmation page's POST: confirms the sign-up the link names (once). A known address
+ * proved it reads this inbox, so it gets a sign-in link there (at most a few an hour).
+ */
+export async function confirmSignupLink(
+  db: Db,
+  keys: Keys,
+  token: string,
+  now: Date,
+): Promise<{ problem: SignupLinkProblem } | ConfirmedSignup> {
+  const claims = await verifyToken(keys, "signup", token, now);
+  if (!claims) return { problem: "damaged" };
+  const result = await confirmSignup(db, claims.s, now);
+  if (result.kind === "spent") return { problem: "spent" };
+  const signInSent = result.kind === "existing" && (await queueSignInEmail(db, result.user.id, now));
+  return { result, signInSent, queued: result.kind === "created" || signInSent };
 }
 
 /** What a platform in the sign-up came to. */
@@ -132,7 +180,7 @@ export async function confirmSignup(db: Db, id: string, now: Date): Promise<Conf
     const [req] = await tx
       .update(signups)
       .set({ usedAt: now })
-      .where(and(eq(signups.id, id), isNull(signups.usedAt), sql`${signups.expiresAt} > ${now.toISOString()}::timestamptz`))
+      .where(and(eq(signups.id, id), isNull(signups.usedAt), sql`${signups.expiresAt} > ${instant(now)}`))
       .returning();
     if (!req) return { kind: "spent" };
     const wanted = TRIAL_OF[req.plan];
@@ -189,15 +237,7 @@ async function createNew(
     trial_ends_at: trial.kind === "started" ? trial.endsAt.toISOString() : null,
     trial_refused: trial.kind === "refused",
   };
-  await tx.insert(notifications).values({
-    userId: user.id,
-    channelId: account.id,
-    kind: "notice",
-    payload,
-    nextAttemptAt: now,
-    createdAt: now,
-    updatedAt: now,
-  });
+  await queueNotice(tx, { userId: user.id, channelId: account.id }, payload, now);
   return { kind: "created", user, platform, trial };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import { auditExports } from "../schema";
 import type { AuditExportFormat, AuditExportRow } from "../schema/audit-exports";
+import { instant } from "../sql";
 import { type Db, rows } from "../types";
 
 /**
@@ -51,7 +52,6 @@ export interface AuditRange {
   cutoff: Date;
 }
 
-const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const isoCol = (col: SQL) => sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Rows per chunk: each is formatted, hashed and handed on before the next is read. */
@@ -71,9 +71,9 @@ export async function auditChunk(
   limit: number,
   span = limit,
 ) {
-  const conds: SQL[] = [sql`n0.user_id = ${userId}`, sql`n0.created_at <= ${ts(r.cutoff)}`];
-  if (r.since) conds.push(sql`n0.created_at >= ${ts(r.since)}`);
-  if (r.until) conds.push(sql`n0.created_at < ${ts(r.until)}`);
+  const conds: SQL[] = [sql`n0.user_id = ${userId}`, sql`n0.created_at <= ${instant(r.cutoff)}`];
+  if (r.since) conds.push(sql`n0.created_at >= ${instant(r.since)}`);
+  if (r.until) conds.push(sql`n0.created_at < ${instant(r.until)}`);
   if (after) conds.push(sql`(n0.created_at, n0.id) >= (${after.at}::timestamptz, ${after.id})`);
   const rowAfter = after
     ? sql`where (n.created_at, n.id, coalesce(ev.event_id, '')) > (${after.at}::timestamptz, ${after.id}, ${after.eventId})`

@@ -1,40 +1,53 @@
-import { and, asc, eq, ilike, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, inArray, or, sql } from "drizzle-orm";
 import { documents, platforms, provisions } from "../schema";
 import type { Db } from "../types";
 
 /**
- * The catalog as the preference page reads it: a search, the names behind the slugs a user
- * watches, and "which platform did the person mean" for the add-by-name form.
+ * The catalog's queries: platforms and their documents (a search, a page), the names behind the
+ * slugs a user watches, and "which platform did the person mean" for the add-by-name form.
  */
 export interface CatalogEntry {
   slug: string;
   name: string;
-  documents: { slug: string; title: string }[];
+  documents: { slug: string; title: string; url: string | null }[];
+}
+
+export interface CatalogDocument {
+  platform: string;
+  slug: string;
+  title: string;
+  url: string | null;
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
-/** Platforms whose slug or name contains `q` (all when empty), with their documents. */
-export async function searchCatalog(db: Db, q: string, limit: number): Promise<CatalogEntry[]> {
-  const like = `%${likeEscape(q)}%`;
-  const ps = await db
+/** Platforms whose slug or name contains `q` (all when empty), after the slug `after`, by slug. */
+export function platformsMatching(
+  db: Db,
+  o: { q?: string; after?: string; limit: number },
+): Promise<{ slug: string; name: string }[]> {
+  const like = `%${likeEscape(o.q ?? "")}%`;
+  return db
     .select({ slug: platforms.slug, name: platforms.name })
     .from(platforms)
-    .where(q ? or(ilike(platforms.slug, like), ilike(platforms.name, like)) : undefined)
-    .orderBy(asc(platforms.slug))
-    .limit(limit);
-  if (ps.length === 0) return [];
-  const docs = await db
-    .select({ platform: documents.platformSlug, slug: documents.slug, title: documents.title })
-    .from(documents)
     .where(
-      inArray(
-        documents.platformSlug,
-        ps.map((p) => p.slug),
+      and(
+        o.q ? or(ilike(platforms.slug, like), ilike(platforms.name, like)) : undefined,
+        o.after ? gt(platforms.slug, o.after) : undefined,
       ),
     )
+    .orderBy(asc(platforms.slug))
+    .limit(o.limit);
+}
+
+/** The documents of these platforms, by slug. */
+export function documentsOf(db: Db, platformSlugs: string[]): Promise<CatalogDocument[]> {
+  if (platformSlugs.length === 0) return Promise.resolve([]);
+  return db
+    .select({ platform: documents.platformSlug, slug: documents.slug, title: documents.title, url: documents.url })
+    .from(documents)
+    .where(inArray(documents.platformSlug, platformSlugs))
     .orderBy(asc(documents.slug));
-  return ps.map((p) => ({ ...p, documents: docs.filter((d) => d.platform === p.slug) }));
 }
 
 /** Display names for slugs: platform → name, "platform/document" → title, "platform/document/provision" → title. */

@@ -1,45 +1,52 @@
 import { and, eq, sql } from "drizzle-orm";
-import { ApiError } from "../../lib/errors";
 import { confirmationOptouts, confirmationSends } from "../schema";
+import { instant } from "../sql";
 import { type Db, rows, textArray } from "../types";
 
-/** Confirmation emails one address may be sent in 24 hours, counted across every account. */
-export const CONFIRMATIONS_PER_DAY = 3;
-const DAY_MS = 86_400_000;
-
-export type ConfirmationVerdict = "send" | "opted_out";
+/**
+ * The confirmation emails an address was sent and whether it opted out of them. Addresses are
+ * compared lower-cased; the per-address cap is a rule of services/confirmations.ts.
+ */
 
 /**
- * Reserves one confirmation email to `address` inside the caller's transaction: "opted_out" when
- * the address used a confirmation email's unsubscribe link (it gets none again), else records the
- * send, or throws 429 `rate_limited` (with Retry-After) when three went there in the last 24 hours.
- * A transaction-scoped advisory lock on the address makes the count exact when accounts race.
+ * Holds a transaction-scoped advisory lock on the address, so concurrent transactions counting
+ * its confirmation emails (from any account) see each other's sends.
  */
-export async function reserveConfirmation(tx: Db, address: string, now: Date): Promise<ConfirmationVerdict> {
-  const addr = address.toLowerCase();
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`confirm:${addr}`}))`);
-  const [optout] = await tx.select().from(confirmationOptouts).where(eq(confirmationOptouts.address, addr)).limit(1);
-  if (optout) return "opted_out";
-  const since = new Date(now.getTime() - DAY_MS);
+export async function lockConfirmationAddress(tx: Db, address: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`confirm:${address.toLowerCase()}`}))`);
+}
+
+/** Whether the address used a confirmation email's unsubscribe link. */
+export async function isOptedOut(db: Db, address: string): Promise<boolean> {
+  const [optout] = await db
+    .select()
+    .from(confirmationOptouts)
+    .where(eq(confirmationOptouts.address, address.toLowerCase()))
+    .limit(1);
+  return optout !== undefined;
+}
+
+/** How many confirmation emails went to the address after `since`, and when the oldest of them went. */
+export async function confirmationSendsSince(
+  db: Db,
+  address: string,
+  since: Date,
+): Promise<{ count: number; oldest: Date | null }> {
   const [{ n, oldest }] = await rows<{ n: number | string; oldest: string | Date | null }>(
-    tx,
+    db,
     sql`select count(*)::int as n, min(${confirmationSends.sentAt}) as oldest from ${confirmationSends}
-        where ${confirmationSends.address} = ${addr} and ${confirmationSends.sentAt} > ${since.toISOString()}::timestamptz`,
+        where ${confirmationSends.address} = ${address.toLowerCase()} and ${confirmationSends.sentAt} > ${instant(since)}`,
   );
-  if (Number(n) >= CONFIRMATIONS_PER_DAY) {
-    const retryS = oldest ? Math.max(1, Math.ceil((new Date(oldest).getTime() + DAY_MS - now.getTime()) / 1000)) : 3600;
-    throw new ApiError(
-      "rate_limited",
-      `address: ${CONFIRMATIONS_PER_DAY} confirmation emails went to this address in the last 24 hours; try again later`,
-      { "Retry-After": String(retryS) },
-    );
-  }
-  await tx.insert(confirmationSends).values({ address: addr, sentAt: now });
-  // what is older than the window counts for nothing: keep the address's rows few
-  await tx
+  return { count: Number(n), oldest: oldest ? new Date(oldest) : null };
+}
+
+/** Records one confirmation email to the address, and forgets its sends at or before `forgetUntil`. */
+export async function recordConfirmationSend(db: Db, address: string, now: Date, forgetUntil: Date): Promise<void> {
+  const addr = address.toLowerCase();
+  await db.insert(confirmationSends).values({ address: addr, sentAt: now });
+  await db
     .delete(confirmationSends)
-    .where(and(eq(confirmationSends.address, addr), sql`${confirmationSends.sentAt} <= ${since.toISOString()}::timestamptz`));
-  return "send";
+    .where(and(eq(confirmationSends.address, addr), sql`${confirmationSends.sentAt} <= ${instant(forgetUntil)}`));
 }
 
 /** The address will get no further confirmation emails (its owner unsubscribed from one). */

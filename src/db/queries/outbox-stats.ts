@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { instant } from "../sql";
 import { type Db, rows } from "../types";
 
 /** How long "recent failures" look back. */
@@ -38,8 +39,8 @@ interface Row {
  * `updated_at` or on final statuses, and adding one is a migration.
  */
 export async function outboxStats(db: Db, now: Date, opts: { byStatus?: boolean } = {}): Promise<OutboxStats> {
-  const n = sql`${now.toISOString()}::timestamptz`;
-  const since = sql`${new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString()}::timestamptz`;
+  const n = instant(now);
+  const since = instant(new Date(now.getTime() - FAILURE_WINDOW_MS));
   const all = opts.byStatus ? sql`union all select 'all', null, status, count(*)::int from notifications group by status` : sql``;
   const out = await rows<Row>(
     db,

@@ -1,13 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { TimelineKey } from "../../lib/pagination";
+import { instant } from "../sql";
 import { type Db, rows } from "../types";
 
-/** A position in the timeline: newest first by (occurred_at, event id), then a change's ordinal. */
-export interface TimelineKey {
-  at: Date;
-  eventId: string;
-  /** 1-based position of the change in the event; 0 for an event without changes */
-  ord: number;
-}
+export type { TimelineKey } from "../../lib/pagination";
 
 export interface TimelineFilter {
   platform?: string;
@@ -40,8 +36,6 @@ export interface TimelineRow {
   } | null;
 }
 
-const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-
 /**
  * A page of the user's timeline: the events they matched (digest_items is the per-user record of
  * every match, kept after digests take them), one row per change, newest event first.
@@ -56,10 +50,10 @@ export async function timelinePage(db: Db, userId: string, f: TimelineFilter, af
   if (f.platform) conds.push(sql`e.platform_slug = ${f.platform}`);
   if (f.document) conds.push(sql`e.document_slug = ${f.document}`);
   if (f.provision) conds.push(sql`${f.provision} = any(e.provision_slugs)`);
-  if (f.since) conds.push(sql`e.occurred_at >= ${ts(f.since)}`);
-  if (after) conds.push(sql`(e.occurred_at, e.id) <= (${ts(after.at)}, ${after.eventId})`);
+  if (f.since) conds.push(sql`e.occurred_at >= ${instant(f.since)}`);
+  if (after) conds.push(sql`(e.occurred_at, e.id) <= (${instant(after.at)}, ${after.eventId})`);
   const itemAfter = after
-    ? sql`and ((m.occurred_at, m.id) < (${ts(after.at)}, ${after.eventId}) or (m.id = ${after.eventId} and ch.ord > ${after.ord}))`
+    ? sql`and ((m.occurred_at, m.id) < (${instant(after.at)}, ${after.eventId}) or (m.id = ${after.eventId} and ch.ord > ${after.ord}))`
     : sql``;
   const provision = f.provision ? sql`and ch.change->'provision'->>'slug' = ${f.provision}` : sql``;
   return rows<TimelineRow>(

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from "hono";
 import { raw } from "hono/html";
+import { HTTPException } from "hono/http-exception";
 import type { Child } from "hono/jsx";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { randomToken } from "../../lib/crypto";
@@ -64,7 +65,7 @@ export function Layout(props: LayoutProps) {
  * posts, which the session's CSRF check reads); pages whose posts need no Origin (unsubscribe)
  * may choose `no-referrer`.
  */
-export type PageStatus = 200 | 400 | 403 | 404 | 409 | 500 | 502 | 503;
+export type PageStatus = 200 | 400 | 403 | 404 | 409 | 415 | 500 | 502 | 503;
 
 export interface PageOptions {
   referrer?: "same-origin" | "no-referrer";
@@ -108,9 +109,26 @@ export function messagePage(c: Context<AppEnv>, title: string, body: Child, stat
   );
 }
 
-/** onError of the page routers: a person gets a page, never JSON (the request id goes to the log). */
+/**
+ * A form as a browser means it: the last value of each field; an unreadable body is no fields.
+ * The page routes' hooks read it when a form fails its schema (a field sent twice, or missing).
+ */
+export const readForm = (c: Context<AppEnv>): Promise<Record<string, unknown>> => c.req.parseBody().catch(() => ({}));
+
+/**
+ * onError of the page routers: a person gets a page, never JSON (the request id goes to the log).
+ * A form the router could not read (not url-encoded, or malformed) changed nothing and is not our fault.
+ */
 export function pageError(err: Error, c: Context<AppEnv>) {
   const { log } = c.get("deps");
+  if (err instanceof HTTPException && err.status < 500) {
+    return messagePage(
+      c,
+      "This form could not be accepted",
+      <p>Nothing was changed: the form could not be read. Go back, reload the page and try again.</p>,
+      err.status === 415 ? 415 : 400,
+    );
+  }
   if (isUnavailableError(err)) {
     log.warn("database unavailable", { request_id: c.get("requestId"), error: String(err) });
     c.header("Retry-After", "5");

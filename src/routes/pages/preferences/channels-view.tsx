@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import type { ChannelRow } from "../../../db/schema/channels";
 import { CHANNEL_TYPE_LABEL } from "../../../lib/format";
 import { ENTITLEMENTS } from "../../../lib/tiers";
+import type { ChannelRow } from "../../../services/channels";
 import { FieldError, invalid, kept, Notice, type PageModel, Post } from "./model";
 import { channelsLine, limitHint } from "./plans";
 

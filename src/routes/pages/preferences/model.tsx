@@ -1,12 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { CatalogEntry, CatalogNames } from "../../../db/queries/catalog";
-import type { ChannelRow } from "../../../db/schema/channels";
-import type { UserRow } from "../../../db/schema/users";
-import type { WatchRow } from "../../../db/schema/watches";
 import type { Tier } from "../../../lib/tiers";
+import type { CatalogEntry, CatalogNames, ChannelRow, UserRow, WatchRow } from "../../../services/preferences";
 
-export type { CatalogEntry } from "../../../db/queries/catalog";
+export type { CatalogEntry } from "../../../services/preferences";
 
 /** The places on the page a message can belong to; each is an element id (a redirect's fragment). */
 export type Anchor =
@@ -20,7 +17,7 @@ export type Anchor =
   | "alerts"
   | "messages";
 
-/** What the preference page shows, loaded fresh for every request (index.tsx). */
+/** What the preference page shows, loaded fresh for every request (preferences.render.tsx). */
 export interface PageModel {
   user: UserRow;
   /** the tier in force (a trial lifts free to watcher) */

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import type { WatchRow } from "../../../db/schema/watches";
 import { capitalise, formatDate, plural } from "../../../lib/format";
 import { ENTITLEMENTS, SEVERITIES } from "../../../lib/tiers";
+import type { WatchRow } from "../../../services/watches";
 import { FieldError, invalid, kept, Notice, type PageModel, Post } from "./model";
 import { limitHint, planFeatures, planName, upgradeLine } from "./plans";
 
