@@ -19,13 +19,13 @@ import postgres from "postgres";
 import { createApp } from "../src/app";
 import { openDatabase } from "../src/db/client";
 import { auditChunks } from "../src/db/queries/audit";
-import { createUser } from "../src/db/queries/users";
 import { type Database, rows } from "../src/db/types";
 import { acceptEvent } from "../src/ingest/ingest";
 import { systemClock } from "../src/lib/clock";
 import { createKeys, randomBytes } from "../src/lib/crypto";
 import type { ChangeEvent } from "../src/lib/event-schema";
 import { silentLogger } from "../src/lib/log";
+import { createUser } from "../src/services/users";
 
 const { values: args } = parseArgs({
   options: {

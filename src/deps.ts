@@ -3,6 +3,7 @@ import type { Metrics } from "./delivery/metrics";
 import type { Clock } from "./lib/clock";
 import type { Keys } from "./lib/crypto";
 import type { Logger } from "./lib/log";
+import type { ResolveHost } from "./lib/resolve";
 import type { RateLimits, RemoteAddress } from "./middleware/rate-limit";
 
 /** Settings the app needs, already parsed and defaulted (see env.ts and index.ts). */
@@ -36,9 +37,6 @@ export interface SlackAppConfig {
   /** OAuth v2 authorize page; unset → https://slack.com/oauth/v2/authorize */
   authorizeUrl?: string;
 }
-
-/** Resolves a host name to the addresses it would connect to (the SSRF guard checks them all). */
-export type ResolveHost = (host: string) => Promise<string[]>;
 
 /**
  * Everything the app uses comes in here; nothing reaches for globals or process.env.

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { newSigningSecret, sealSecret } from "../../src/db/queries/channels";
 import { type Db, jsonRecords, rows } from "../../src/db/types";
+import { newSigningSecret, sealSecret } from "../../src/lib/channel-secrets";
 import type { Keys } from "../../src/lib/crypto";
 import { type ChangeEvent, eventFacts } from "../../src/lib/event-schema";
 

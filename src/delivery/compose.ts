@@ -1,23 +1,24 @@
 import { inArray, sql } from "drizzle-orm";
-import { type ChannelSecret, openSecret, type VerifyNoticePayload, verifyNoticeKey } from "../db/queries/channels";
+import { type VerifyNoticePayload, verifyNoticeKey } from "../db/queries/channels";
 import { optedOut } from "../db/queries/confirmations";
-import { channels, digests, events, suppressions, users } from "../db/schema";
+import { channels, digests, events, users } from "../db/schema";
 import type { ChannelRow } from "../db/schema/channels";
 import type { DigestPlan } from "../db/schema/digests";
-import type { NotificationKind } from "../db/schema/notifications";
 import type { UserRow } from "../db/schema/users";
 import { type Db, rows, textArray } from "../db/types";
+import { type ChannelSecret, openSecret } from "../lib/channel-secrets";
 import type { Keys } from "../lib/crypto";
 import type { ChangeEvent } from "../lib/event-schema";
 import { messageLinks, scopeForKind, signInLink, type UnsubscribeScope } from "../lib/links";
-import type { ChangeSummary, DigestContent, MessageContent, TrialEndingContent } from "../lib/messages";
+import type { ChangeSummary, DigestContent, MessageContent, NoticeContent, TrialEndingContent } from "../lib/messages";
 import { sortBySeverity, toChangeSummary } from "../lib/summary";
 import type { Tier } from "../lib/tiers";
 import { ENTITLEMENTS, effectiveTier } from "../lib/tiers";
 import { verifyEmailLink } from "../lib/verify-link";
-import { type ElsewhereLookup, loadElsewhere } from "./elsewhere";
+import { type ElsewhereLookup, type ElsewhereRequest, loadElsewhere } from "./elsewhere";
 import type { Claimed, Outcome } from "./outbox";
 import { type AccountClaimed, composeAddressNotices, splitByRecipient, welcomeContent } from "./signup-notices";
+import { suppressedAddresses } from "./suppressions";
 import type { OutboundMessage } from "./types";
 
 export interface Composed {
@@ -25,9 +26,6 @@ export interface Composed {
   /** rows that must not be sent, decided before any provider is called (with their channel's type, when it still exists) */
   skipped: (Outcome & { channelType?: ChannelRow["type"] })[];
 }
-
-/** Claimed rows may carry every kind the table holds (outbox's `Claimed.kind` predates `notice`). */
-const kindOf = (c: Claimed): NotificationKind => c.kind;
 
 /**
  * A confirmation email queued with its channel (db/queries/channels.ts): the address it names,
@@ -86,7 +84,7 @@ function skipReason(
 ): string | null {
   if (!user || !ch) return "gone";
   if (ch.deletedAt) return "channel_deleted";
-  const verifying = kindOf(c) === "notice" && verifyAddress(c.payload, ch.id) !== null;
+  const verifying = c.kind === "notice" && verifyAddress(c.payload, ch.id) !== null;
   // An unconfirmed address gets its confirmation email and nothing else; a confirmed one needs none.
   if (verifying) {
     if (ch.status === "pending_verification") {
@@ -96,7 +94,7 @@ function skipReason(
   }
   // A sign-in link goes to the account's own address, whatever else is switched off there (the
   // owner asked for it), and nowhere else.
-  if (kindOf(c) === "notice" && isSignInNotice(c.payload)) {
+  if (c.kind === "notice" && isSignInNotice(c.payload)) {
     if (!isAccountAddress(ch, user)) return "not_account_address";
     return suppressedAddress(ch, suppressed);
   }
@@ -104,7 +102,7 @@ function skipReason(
   if (c.kind === "alert" && user.alertsOff) return "unsubscribed";
   if (c.kind === "digest" && user.digestsOff) return "unsubscribed";
   // an account notice is no list of its own: only "unsubscribe from everything" stops it
-  if (kindOf(c) === "notice" && user.alertsOff && user.digestsOff) return "unsubscribed";
+  if (c.kind === "notice" && user.alertsOff && user.digestsOff) return "unsubscribed";
   if (c.kind === "alert" && !ENTITLEMENTS[effectiveTier(user, now)].sameDayAlerts) return "tier_limit";
   return suppressedAddress(ch, suppressed);
 }
@@ -132,7 +130,7 @@ function digestContent(
   const summaries = (ids: string[]) =>
     ids.flatMap((id) => {
       const e = eventById.get(id);
-      return e ? [toChangeSummary(e, tier, links, elsewhere && ((c) => elsewhere(e.platform.slug, c)))] : [];
+      return e ? [toChangeSummary(e, tier, links, elsewhere && ((change) => elsewhere(e.platform.slug, change)))] : [];
     });
   return {
     kind: "digest",
@@ -145,53 +143,56 @@ function digestContent(
   };
 }
 
-/**
- * Turns claimed rows into messages with a handful of set queries (users, channels, suppressions,
- * linked events), never one query per row.
- */
-export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows: Claimed[], now: Date): Promise<Composed> {
-  const { account: claimed, toAddress } = splitByRecipient(claimedRows);
-  const ids = (f: (c: AccountClaimed) => string) => [...new Set(claimed.map(f))];
+/** Everything a batch's messages are built from, loaded with a handful of set queries. */
+interface BatchFacts {
+  userById: Map<string, UserRow>;
+  channelById: Map<string, ChannelRow>;
+  /** suppressed address (lower-cased) → why */
+  suppressed: Map<string, string>;
+  /** addresses that opted out of confirmation emails */
+  optOuts: Set<string>;
+  planById: Map<string, DigestPlan>;
+  /** the events the batch's digests list */
+  eventById: Map<string, ChangeEvent>;
+  /** each alert's events */
+  eventsByNotification: Map<string, ChangeEvent[]>;
+  /** "How other platforms handle this", per notification that shows it */
+  elsewhereFor: Map<string, ElsewhereLookup>;
+}
+
+type Recipients = Pick<BatchFacts, "userById" | "channelById" | "suppressed" | "optOuts">;
+
+/** The batch's users and channels, and what stops mail to their addresses. */
+async function loadRecipients(db: Db, claimed: AccountClaimed[]): Promise<Recipients> {
+  const userIds = [...new Set(claimed.map((c) => c.user_id))];
+  const channelIds = [...new Set(claimed.map((c) => c.channel_id))];
   const [us, chs] = await Promise.all([
-    db
-      .select()
-      .from(users)
-      .where(
-        inArray(
-          users.id,
-          ids((c) => c.user_id),
-        ),
-      ),
-    db
-      .select()
-      .from(channels)
-      .where(
-        inArray(
-          channels.id,
-          ids((c) => c.channel_id),
-        ),
-      ),
+    db.select().from(users).where(inArray(users.id, userIds)),
+    db.select().from(channels).where(inArray(channels.id, channelIds)),
   ]);
-  const userById = new Map(us.map((u) => [u.id, u]));
-  const channelById = new Map(chs.map((ch) => [ch.id, ch]));
   const addresses = chs.filter((ch) => ch.type === "email").map((ch) => ch.target.toLowerCase());
-  const sup = addresses.length ? await db.select().from(suppressions).where(inArray(suppressions.email, addresses)) : [];
-  const suppressed = new Map(sup.map((s) => [s.email, s.reason]));
+  const suppressed = await suppressedAddresses(db, addresses);
   // a confirmation queued before its address opted out (through another account's email) is not sent
   const optOuts = await optedOut(
     db,
     chs.filter((ch) => ch.type === "email" && ch.status === "pending_verification").map((ch) => ch.target),
   );
+  return { userById: new Map(us.map((u) => [u.id, u])), channelById: new Map(chs.map((ch) => [ch.id, ch])), suppressed, optOuts };
+}
 
+/** The batch's digest plans and the events they list. */
+async function loadDigests(db: Db, claimed: AccountClaimed[]): Promise<Pick<BatchFacts, "planById" | "eventById">> {
   const digestIds = claimed.flatMap((c) => (c.kind === "digest" && c.digest_id ? [c.digest_id] : []));
   const plans = digestIds.length ? await db.select().from(digests).where(inArray(digests.id, digestIds)) : [];
-  const planById = new Map(plans.map((d) => [d.id, d.plan]));
-  const digestEventIds = [...new Set(plans.flatMap((d) => [...d.plan.watchlist, ...d.plan.highlights]))];
-  const digestEvents = digestEventIds.length
-    ? await db.select({ id: events.id, payload: events.payload }).from(events).where(inArray(events.id, digestEventIds))
+  const eventIds = [...new Set(plans.flatMap((d) => [...d.plan.watchlist, ...d.plan.highlights]))];
+  const found = eventIds.length
+    ? await db.select({ id: events.id, payload: events.payload }).from(events).where(inArray(events.id, eventIds))
     : [];
-  const eventById = new Map(digestEvents.map((e) => [e.id, e.payload]));
+  return { planById: new Map(plans.map((d) => [d.id, d.plan])), eventById: new Map(found.map((e) => [e.id, e.payload])) };
+}
 
+/** Each alert's events, by notification id. */
+async function loadAlertEvents(db: Db, claimed: AccountClaimed[]): Promise<Map<string, ChangeEvent[]>> {
   const alertIds = claimed.filter((c) => c.kind === "alert").map((c) => c.id);
   const linked = alertIds.length
     ? await rows<{ notification_id: string; payload: ChangeEvent }>(
@@ -200,35 +201,53 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows
             where ne.notification_id = any(${textArray(alertIds)})`,
       )
     : [];
-  const eventsByNotification = new Map<string, ChangeEvent[]>();
+  const byNotification = new Map<string, ChangeEvent[]>();
   for (const l of linked) {
-    const list = eventsByNotification.get(l.notification_id) ?? [];
+    const list = byNotification.get(l.notification_id) ?? [];
     list.push(l.payload);
-    eventsByNotification.set(l.notification_id, list);
+    byNotification.set(l.notification_id, list);
   }
+  return byNotification;
+}
 
-  // "How other platforms handle this" for every Watcher and Professional alert and digest of the
-  // batch: one query (delivery/elsewhere.ts), taken as of each notification's creation.
-  const elsewhereFor = new Map<string, ElsewhereLookup>();
-  const wanting = claimed.flatMap((c) => {
-    const user = userById.get(c.user_id);
+/**
+ * Which notifications show "How other platforms handle this": every Watcher and Professional
+ * alert and digest with events, taken as of its creation (so a retry renders the same bytes).
+ */
+function elsewhereRequests(
+  claimed: AccountClaimed[],
+  facts: Omit<BatchFacts, "elsewhereFor">,
+  now: Date,
+): (ElsewhereRequest & { id: string })[] {
+  return claimed.flatMap((c) => {
+    const user = facts.userById.get(c.user_id);
     if (!user || ENTITLEMENTS[effectiveTier(user, now)].summaries === "headlines") return [];
-    const plan = c.kind === "digest" && c.digest_id ? planById.get(c.digest_id) : undefined;
-    const evs =
-      c.kind === "alert"
-        ? (eventsByNotification.get(c.id) ?? [])
-        : plan
-          ? [...plan.watchlist, ...plan.highlights].flatMap((id) => eventById.get(id) ?? [])
-          : [];
+    const plan = c.kind === "digest" && c.digest_id ? facts.planById.get(c.digest_id) : undefined;
+    let evs: ChangeEvent[] = [];
+    if (c.kind === "alert") evs = facts.eventsByNotification.get(c.id) ?? [];
+    else if (plan) evs = [...plan.watchlist, ...plan.highlights].flatMap((id) => facts.eventById.get(id) ?? []);
     return evs.length > 0 ? [{ id: c.id, events: evs, asOf: new Date(c.created_at) }] : [];
   });
-  const lookups = await loadElsewhere(db, wanting);
-  for (const [i, w] of wanting.entries()) elsewhereFor.set(w.id, lookups[i]);
+}
 
-  // One decrypt per channel per batch, shared by its messages (and so one signing key, see
-  // channels/webhook.ts): a batch often holds many alerts for one Slack or webhook channel.
+/** Everything the batch's messages need, in one query per kind of fact (delivery/elsewhere.ts for the comparisons). */
+async function loadBatch(db: Db, claimed: AccountClaimed[], now: Date): Promise<BatchFacts> {
+  const recipients = await loadRecipients(db, claimed);
+  const digestFacts = await loadDigests(db, claimed);
+  const eventsByNotification = await loadAlertEvents(db, claimed);
+  const facts = { ...recipients, ...digestFacts, eventsByNotification };
+  const wanting = elsewhereRequests(claimed, facts, now);
+  const lookups = await loadElsewhere(db, wanting);
+  return { ...facts, elsewhereFor: new Map(wanting.map((w, i) => [w.id, lookups[i]])) };
+}
+
+/**
+ * One decrypt per channel per batch, shared by its messages (and so one signing key, see
+ * channels/webhook.ts): a batch often holds many alerts for one Slack or webhook channel.
+ */
+function secretOpener(keys: Keys): (channelId: string, sealed: string) => Promise<ChannelSecret> {
   const secrets = new Map<string, Promise<ChannelSecret>>();
-  const openOnce = (channelId: string, sealed: string) => {
+  return (channelId, sealed) => {
     let secret = secrets.get(channelId);
     if (!secret) {
       secret = openSecret<ChannelSecret>(keys, sealed);
@@ -236,75 +255,161 @@ export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows
     }
     return secret;
   };
+}
 
-  const out: Composed = { ready: [], skipped: [] };
-  for (const c of claimed) {
-    const user = userById.get(c.user_id);
-    const ch = channelById.get(c.channel_id);
-    const events = eventsByNotification.get(c.id) ?? [];
-    const plan = c.digest_id ? planById.get(c.digest_id) : undefined;
-    const verifyTo = kindOf(c) === "notice" && ch ? verifyAddress(c.payload, ch.id) : null;
-    const signIn = kindOf(c) === "notice" && !verifyTo && isSignInNotice(c.payload);
-    const notice = kindOf(c) === "notice" && !verifyTo && !signIn ? noticeContent(c.payload) : null;
-    const why =
-      skipReason(c, user, ch, suppressed, optOuts, now) ??
-      (c.kind === "alert" && events.length === 0
-        ? "no_events"
-        : c.kind === "digest" && !plan
-          ? "no_digest"
-          : kindOf(c) === "notice" && !notice && !verifyTo && !signIn
-            ? "no_notice"
-            : null);
-    if (why || !user || !ch) {
-      out.skipped.push({
-        id: c.id,
-        attempts: c.attempts,
-        status: "suppressed",
-        statusReason: why ?? "gone",
-        channelType: ch?.type,
-      });
-      continue;
+/** What a message's content is made from once it is known to go out. */
+interface DraftParts {
+  user: UserRow;
+  tier: Tier;
+  links: ChangeSummary["links"];
+  /** the notification's creation: links are derived from it, not the clock */
+  issuedAt: Date;
+}
+
+/** One message kind's part of composing: its unsubscribe scope and its content, or why there is nothing to send. */
+type Draft =
+  | {
+      /** which messages its unsubscribe link stops */
+      scope: UnsubscribeScope;
+      /** false for a confirmation email: its address is not known to be the owner's, so it carries no sign-in link */
+      maySignIn: boolean;
+      content(parts: DraftParts): MessageContent | Promise<MessageContent>;
     }
-    const tier = effectiveTier(user, now);
-    // Links are derived from the notification, not the clock, so every retry renders the same bytes
-    // (Resend compares a retried payload with the first under the same Idempotency-Key).
-    const scope: UnsubscribeScope = verifyTo ? `channel:${ch.id}` : kindOf(c) === "notice" ? "all" : scopeForKind(c.kind);
-    const issuedAt = new Date(c.created_at);
-    const links = await messageLinks(keys, publicUrl, user, scope, issuedAt, !verifyTo && isAccountAddress(ch, user));
-    const elsewhere = elsewhereFor.get(c.id);
-    let content: MessageContent;
-    if (c.kind === "alert")
-      content = {
-        kind: "alert",
-        events: sortBySeverity(
-          events.map((e) => toChangeSummary(e, tier, links, elsewhere && ((ch) => elsewhere(e.platform.slug, ch)))),
-        ),
-      };
-    else if (c.kind === "digest" && plan) content = digestContent(plan, eventById, tier, links, elsewhere);
-    else if (notice) content = notice;
-    else if (signIn) {
-      const link = await signInLink(keys, publicUrl, user, issuedAt);
-      const signInUrl = { sign_in_url: link.url, expires_at: link.expiresAt.toISOString() };
-      const welcome = welcomeContent(c.payload);
-      content = welcome ? { ...welcome, ...signInUrl } : { kind: "notice", notice: "sign_in_link", ...signInUrl };
-    } else if (verifyTo) {
-      const link = await verifyEmailLink(keys, publicUrl, ch.id, issuedAt);
-      content = { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
-    } else content = { kind: "test" };
-    const secret = ch.secretEnc ? await openOnce(ch.id, ch.secretEnc) : null;
-    out.ready.push({
-      claimed: c,
-      msg: {
-        id: c.id,
-        kind: c.kind,
-        createdAt: new Date(c.created_at),
-        attempt: c.attempts,
-        user: { id: user.id, email: user.email, tier, timezone: user.timezone },
-        channel: { id: ch.id, type: ch.type, target: ch.target, secret },
-        content,
-        links,
+  | { skip: string };
+
+/** What the batch's messages share while composing. */
+interface ComposeEnv {
+  keys: Keys;
+  publicUrl: string;
+  now: Date;
+  facts: BatchFacts;
+  openSecret: (channelId: string, sealed: string) => Promise<ChannelSecret>;
+}
+
+/** An alert: its events, most severe first (none left: nothing to send). */
+function alertDraft(c: AccountClaimed, env: ComposeEnv): Draft {
+  const events = env.facts.eventsByNotification.get(c.id) ?? [];
+  if (events.length === 0) return { skip: "no_events" };
+  const elsewhere = env.facts.elsewhereFor.get(c.id);
+  return {
+    scope: scopeForKind("alert"),
+    maySignIn: true,
+    content: ({ tier, links }) => ({
+      kind: "alert",
+      events: sortBySeverity(
+        events.map((e) => toChangeSummary(e, tier, links, elsewhere && ((change) => elsewhere(e.platform.slug, change)))),
+      ),
+    }),
+  };
+}
+
+/** A digest: the plan the planner wrote (gone: nothing to send). */
+function digestDraft(c: AccountClaimed, env: ComposeEnv): Draft {
+  const plan = c.digest_id ? env.facts.planById.get(c.digest_id) : undefined;
+  if (!plan) return { skip: "no_digest" };
+  return {
+    scope: scopeForKind("digest"),
+    maySignIn: true,
+    content: ({ tier, links }) => digestContent(plan, env.facts.eventById, tier, links, env.facts.elsewhereFor.get(c.id)),
+  };
+}
+
+/** A channel test (POST /v1/channels/{id}/test). */
+const testDraft: Draft = { scope: scopeForKind("test"), maySignIn: true, content: () => ({ kind: "test" }) };
+
+/**
+ * An account notice: the confirmation of this channel's address, a sign-in link (or the welcome
+ * carrying one), or a notice written in full when queued (jobs/trials.ts). Only "unsubscribe
+ * from everything" applies, except to a confirmation, whose link stops mail to that address alone.
+ */
+function noticeDraft(c: AccountClaimed, ch: ChannelRow | undefined, env: ComposeEnv): Draft {
+  const verifyTo = ch ? verifyAddress(c.payload, ch.id) : null;
+  if (ch && verifyTo) {
+    return {
+      scope: `channel:${ch.id}`,
+      maySignIn: false,
+      content: async ({ issuedAt }) => {
+        const link = await verifyEmailLink(env.keys, env.publicUrl, ch.id, issuedAt);
+        return { kind: "notice", notice: "verify_email", address: verifyTo, verify_url: link.url, expires_at: link.expiresAt };
       },
-    });
+    };
+  }
+  if (isSignInNotice(c.payload)) {
+    return { scope: "all", maySignIn: true, content: ({ user, issuedAt }) => signInContent(env, user, issuedAt, c.payload) };
+  }
+  const notice = noticeContent(c.payload);
+  return notice ? { scope: "all", maySignIn: true, content: () => notice } : { skip: "no_notice" };
+}
+
+/** A sign-in link, or the welcome of a new account with one; signed as of the notification's creation. */
+async function signInContent(env: ComposeEnv, user: UserRow, issuedAt: Date, payload: unknown): Promise<NoticeContent> {
+  const link = await signInLink(env.keys, env.publicUrl, user, issuedAt);
+  const signInUrl = { sign_in_url: link.url, expires_at: link.expiresAt.toISOString() };
+  const welcome = welcomeContent(payload);
+  return welcome ? { ...welcome, ...signInUrl } : { kind: "notice", notice: "sign_in_link", ...signInUrl };
+}
+
+function draftFor(c: AccountClaimed, ch: ChannelRow | undefined, env: ComposeEnv): Draft {
+  switch (c.kind) {
+    case "alert":
+      return alertDraft(c, env);
+    case "digest":
+      return digestDraft(c, env);
+    case "notice":
+      return noticeDraft(c, ch, env);
+    case "test":
+      return testDraft;
+  }
+}
+
+/** One claimed row: a message ready to send, or the outcome that records why it is not sent. */
+async function composeOne(
+  c: AccountClaimed,
+  env: ComposeEnv,
+): Promise<{ ready: Composed["ready"][number] } | { skipped: Composed["skipped"][number] }> {
+  const user = env.facts.userById.get(c.user_id);
+  const ch = env.facts.channelById.get(c.channel_id);
+  const draft = draftFor(c, ch, env);
+  const why = skipReason(c, user, ch, env.facts.suppressed, env.facts.optOuts, env.now) ?? ("skip" in draft ? draft.skip : null);
+  if (why || !user || !ch || "skip" in draft) {
+    return {
+      skipped: { id: c.id, attempts: c.attempts, status: "suppressed", statusReason: why ?? "gone", channelType: ch?.type },
+    };
+  }
+  const tier = effectiveTier(user, env.now);
+  // Links are derived from the notification, not the clock, so every retry renders the same bytes
+  // (Resend compares a retried payload with the first under the same Idempotency-Key).
+  const issuedAt = new Date(c.created_at);
+  const toAccount = draft.maySignIn && isAccountAddress(ch, user);
+  const links = await messageLinks(env.keys, env.publicUrl, user, draft.scope, issuedAt, toAccount);
+  const content = await draft.content({ user, tier, links, issuedAt });
+  const secret = ch.secretEnc ? await env.openSecret(ch.id, ch.secretEnc) : null;
+  const msg: OutboundMessage = {
+    id: c.id,
+    kind: c.kind,
+    createdAt: new Date(c.created_at),
+    attempt: c.attempts,
+    user: { id: user.id, email: user.email, tier, timezone: user.timezone },
+    channel: { id: ch.id, type: ch.type, target: ch.target, secret },
+    content,
+    links,
+  };
+  return { ready: { claimed: c, msg } };
+}
+
+/**
+ * Turns claimed rows into messages with a handful of set queries (users, channels, suppressions,
+ * linked events), never one query per row.
+ */
+export async function compose(db: Db, keys: Keys, publicUrl: string, claimedRows: Claimed[], now: Date): Promise<Composed> {
+  const { account, toAddress } = splitByRecipient(claimedRows);
+  const facts = await loadBatch(db, account, now);
+  const env: ComposeEnv = { keys, publicUrl, now, facts, openSecret: secretOpener(keys) };
+  const out: Composed = { ready: [], skipped: [] };
+  for (const c of account) {
+    const one = await composeOne(c, env);
+    if ("ready" in one) out.ready.push(one.ready);
+    else out.skipped.push(one.skipped);
   }
   const forAddresses = await composeAddressNotices(db, keys, publicUrl, toAddress);
   out.ready.push(...forAddresses.ready);

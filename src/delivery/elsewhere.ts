@@ -6,7 +6,7 @@ import type { ElsewhereItem } from "../lib/messages";
 import { SEVERITIES, type Severity, severityRank } from "../lib/tiers";
 
 /** Per change, at most this many; the contract's number. */
-export const ELSEWHERE_LIMIT = 3;
+const ELSEWHERE_LIMIT = 3;
 const EXCERPT_CHARS = 300;
 
 /** What a change needs to find its comparisons: its event's platform and the notification's instant. */
@@ -71,7 +71,7 @@ const mostSevereFirst = (a: ElsewhereCandidate, b: ElsewhereCandidate) =>
  *    not one platform's three clauses;
  * 3. most severe first, then newest; at most ELSEWHERE_LIMIT.
  */
-export function pickElsewhere(candidates: readonly ElsewhereCandidate[]): ElsewhereItem[] {
+function pickElsewhere(candidates: readonly ElsewhereCandidate[]): ElsewhereItem[] {
   const latest = new Map<string, ElsewhereCandidate>();
   for (const c of [...candidates].sort(newestFirst)) {
     const k = JSON.stringify([c.platform_slug, c.document_slug, c.provision_slug]);

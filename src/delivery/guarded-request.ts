@@ -2,12 +2,9 @@ import type { LookupAddress, LookupOptions } from "node:dns";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { resolveHost } from "../lib/resolve";
+import { type ResolveHost, resolveHost } from "../lib/resolve";
 import { checkWebhookUrl, isBlockedAddress, refusedAddressMessage } from "./ssrf";
 import type { WebhookAgents } from "./webhook-agent";
-
-/** Every address a host name resolves to. */
-export type ResolveHost = (host: string) => Promise<string[]>;
 
 export interface GuardedRequestOptions {
   url: string | URL;
@@ -87,81 +84,112 @@ export async function guardedRequest(opts: GuardedRequestOptions): Promise<Guard
   const check = await checkWebhookUrl(String(opts.url), { allowPrivate: opts.allowPrivate });
   if (!check.ok) return { kind: "refused", reason: check.reason };
   const url = check.url;
-  const maxBytes = opts.maxResponseBytes ?? 1024;
   const lookup = guardedLookup(opts.resolve ?? resolveHost, opts.allowPrivate);
 
   return new Promise<GuardedOutcome>((settle) => {
-    let done = false;
-    let head: { status: number; headers: IncomingHttpHeaders } | undefined;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const bodyText = () => Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
-    const finish = (outcome: GuardedOutcome) => {
-      if (done) return;
-      done = true;
+    const exchange = createExchange(opts.maxResponseBytes ?? 1024, (outcome) => {
       clearTimeout(timer);
       settle(outcome);
-    };
-    const answered = () => head && finish({ kind: "response", ...head, body: bodyText() });
-
+    });
     const timer = setTimeout(() => {
       // A receiver that sent its status but then stalls the body has still answered.
-      if (head) answered();
-      else finish({ kind: "timeout", reason: `no response within ${opts.timeoutMs} ms` });
+      if (exchange.head) exchange.answered();
+      else exchange.finish({ kind: "timeout", reason: `no response within ${opts.timeoutMs} ms` });
       req.destroy();
     }, opts.timeoutMs);
 
     const transport = url.protocol === "https:" ? https : http;
-    const agent = opts.agents ? (url.protocol === "https:" ? opts.agents.https : opts.agents.http) : false;
     let req: http.ClientRequest;
     const send = (retried: boolean) => {
       try {
-        req = transport.request(
-          {
-            protocol: url.protocol,
-            hostname: url.hostname.replace(/^\[|\]$/g, ""),
-            port: url.port || undefined,
-            path: `${url.pathname}${url.search}`,
-            method: "POST",
-            headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
-            // pooled: a new socket is checked in the agent's lookup, a reused one is already
-            // connected to a checked address (webhook-agent.ts); unpooled: checked every time
-            agent,
-            lookup,
-          },
-          (res) => {
-            head = { status: res.statusCode ?? 0, headers: res.headers };
-            res.on("data", (chunk: Buffer) => {
-              chunks.push(chunk);
-              size += chunk.length;
-              if (size >= maxBytes) {
-                // enough kept: do not read (or wait for) the rest
-                answered();
-                res.destroy();
-              }
-            });
-            res.on("end", answered);
-            res.on("error", answered);
-            res.on("close", answered);
-          },
-        );
+        req = transport.request(requestOptions(url, opts, lookup), exchange.onResponse);
       } catch (err) {
         // e.g. a header value Node refuses; nothing was sent
-        clearTimeout(timer);
-        return finish({ kind: "error", reason: `request not sent: ${err instanceof Error ? err.message : String(err)}` });
+        return exchange.finish({
+          kind: "error",
+          reason: `request not sent: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
       const mine = req;
       mine.on("error", (err: NodeJS.ErrnoException) => {
-        if (head) return answered();
+        if (exchange.head) return exchange.answered();
         // A kept-alive socket the receiver closed while idle fails at once on reuse (the race
         // Node's docs describe for `reusedSocket`): try once more on a fresh connection. The
         // receiver de-duplicates on webhook-id should the first copy have reached it after all.
-        if (!retried && !done && mine.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) return send(true);
-        if (err instanceof RefusedAddressError) return finish({ kind: "refused", reason: err.message });
-        finish({ kind: "error", reason: `${err.code ?? "network error"}: ${err.message}` });
+        if (!retried && !exchange.done && mine.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE"))
+          return send(true);
+        if (err instanceof RefusedAddressError) return exchange.finish({ kind: "refused", reason: err.message });
+        exchange.finish({ kind: "error", reason: `${err.code ?? "network error"}: ${err.message}` });
       });
       mine.end(opts.body);
     };
     send(false);
   });
+}
+
+/** The POST's options: the checked URL, the guarded lookup, and the pool's agent (or none). */
+function requestOptions(url: URL, opts: GuardedRequestOptions, lookup: LookupFunction): http.RequestOptions {
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port || undefined,
+    path: `${url.pathname}${url.search}`,
+    method: "POST",
+    headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
+    // pooled: a new socket is checked in the agent's lookup, a reused one is already
+    // connected to a checked address (webhook-agent.ts); unpooled: checked every time
+    agent: opts.agents ? (url.protocol === "https:" ? opts.agents.https : opts.agents.http) : false,
+    lookup,
+  };
+}
+
+/** One request's answer as it arrives: settled once, with the head and up to `maxBytes` of the body. */
+interface Exchange {
+  readonly done: boolean;
+  readonly head: { status: number; headers: IncomingHttpHeaders } | undefined;
+  /** settles with `outcome` unless already settled */
+  finish(outcome: GuardedOutcome): void;
+  /** settles with the response so far, once there is a head */
+  answered(): void;
+  onResponse(res: http.IncomingMessage): void;
+}
+
+function createExchange(maxBytes: number, settle: (outcome: GuardedOutcome) => void): Exchange {
+  let done = false;
+  let head: Exchange["head"];
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = (outcome: GuardedOutcome) => {
+    if (done) return;
+    done = true;
+    settle(outcome);
+  };
+  const answered = () => {
+    if (head) finish({ kind: "response", ...head, body: Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8") });
+  };
+  return {
+    get done() {
+      return done;
+    },
+    get head() {
+      return head;
+    },
+    finish,
+    answered,
+    onResponse(res) {
+      head = { status: res.statusCode ?? 0, headers: res.headers };
+      res.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= maxBytes) {
+          // enough kept: do not read (or wait for) the rest
+          answered();
+          res.destroy();
+        }
+      });
+      res.on("end", answered);
+      res.on("error", answered);
+      res.on("close", answered);
+    },
+  };
 }

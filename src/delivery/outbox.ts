@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { NotificationKind } from "../db/schema/notifications";
+import { instant } from "../db/sql";
 import { type Db, jsonRecords, rows, textArray } from "../db/types";
 
 /** A claimed notification: `attempts` (after the claim) fences the completion against a re-claim. */
@@ -7,16 +9,14 @@ export interface Claimed {
   /** both null only for a notice to an address that is no account yet (delivery/signup-notices.ts) */
   user_id: string | null;
   channel_id: string | null;
-  kind: "alert" | "digest" | "test";
+  kind: NotificationKind;
   attempts: number;
   digest_id: string | null;
   payload: unknown;
   created_at: Date | string;
 }
 
-const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-
-export interface ClaimResult {
+interface ClaimResult {
   claimed: Claimed[];
   /** due alerts among the candidates that were held for quiet hours instead */
   held: number;
@@ -39,9 +39,9 @@ export interface ClaimResult {
  * ids its queue messages carry); the lease, the fence and the quiet-hours hold are the same.
  */
 export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, ids?: readonly string[]): Promise<ClaimResult> {
-  const n = ts(now);
+  const n = instant(now);
   const only = ids ? sql`and id = any(${textArray(ids)})` : sql``;
-  const lease = ts(new Date(now.getTime() + leaseMs));
+  const lease = instant(new Date(now.getTime() + leaseMs));
   const out = await rows<Claimed & { held: number }>(
     db,
     sql`with cand as materialized (
@@ -122,8 +122,8 @@ export async function complete(db: Db, now: Date, outcomes: Outcome[]): Promise<
         provider_message_id = coalesce(v.provider_message_id, n.provider_message_id),
         last_error = case when v.status = 'sent' then null else coalesce(v.last_error, n.last_error) end,
         last_response = coalesce(v.last_response, n.last_response),
-        sent_at = case when v.status = 'sent' then ${ts(now)} else n.sent_at end,
-        updated_at = ${ts(now)}
+        sent_at = case when v.status = 'sent' then ${instant(now)} else n.sent_at end,
+        updated_at = ${instant(now)}
       from ${jsonRecords(
         records,
         "v(id text, attempts int, status text, status_reason text, next_attempt_at timestamptz, count_attempt boolean, provider_message_id text, last_error text, last_response text)",
@@ -147,10 +147,10 @@ export async function extendLeases(
   leaseMs: number,
 ): Promise<Set<string>> {
   if (held.length === 0) return new Set();
-  const lease = ts(new Date(now.getTime() + leaseMs));
+  const lease = instant(new Date(now.getTime() + leaseMs));
   const kept = await rows<{ id: string }>(
     db,
-    sql`update notifications n set next_attempt_at = ${lease}, lease_until = ${lease}, updated_at = ${ts(now)}
+    sql`update notifications n set next_attempt_at = ${lease}, lease_until = ${lease}, updated_at = ${instant(now)}
       from ${jsonRecords(
         held.map((h) => ({ id: h.id, attempts: h.attempts })),
         "v(id text, attempts int)",

@@ -12,7 +12,7 @@ export interface Timer {
   sleep(ms: number): Promise<void>;
 }
 
-export const realTimer: Timer = {
+const realTimer: Timer = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
@@ -133,7 +133,7 @@ export function createIntervalGate(opts: { intervalMs: number; timer?: Timer }):
   };
 }
 
-export interface KeyedConcurrency {
+interface KeyedConcurrency {
   /** Runs `fn` once fewer than `limit` calls for `key` are running; FIFO per key. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /** Calls running for `key` now (for tests and metrics). */

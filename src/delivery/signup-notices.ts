@@ -1,12 +1,11 @@
-import { inArray } from "drizzle-orm";
 import { optedOut } from "../db/queries/confirmations";
-import { suppressions } from "../db/schema";
 import type { SignupPlan } from "../db/schema/signups";
 import type { Db } from "../db/types";
 import type { Keys } from "../lib/crypto";
 import type { WelcomeContent } from "../lib/messages";
 import { signupLinks } from "../lib/signup-link";
 import type { Claimed, Outcome } from "./outbox";
+import { suppressedAddresses } from "./suppressions";
 import type { OutboundMessage } from "./types";
 
 /**
@@ -73,8 +72,7 @@ export async function composeAddressNotices(
   if (claimed.length === 0) return out;
   const parsed = claimed.map((c) => ({ c, p: signupPayload(c.payload) }));
   const addresses = [...new Set(parsed.flatMap(({ p }) => (p ? [p.address.toLowerCase()] : [])))];
-  const sup = addresses.length ? await db.select().from(suppressions).where(inArray(suppressions.email, addresses)) : [];
-  const suppressed = new Map(sup.map((s) => [s.email, s.reason]));
+  const suppressed = await suppressedAddresses(db, addresses);
   const optOuts = await optedOut(db, addresses);
   for (const { c, p } of parsed) {
     const addr = p?.address.toLowerCase() ?? "";

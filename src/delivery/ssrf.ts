@@ -10,6 +10,7 @@
  * Pure functions, so the same check runs at channel creation and inside the DNS lookup of the
  * connection the dispatcher actually makes (which is what stops DNS rebinding).
  */
+import type { ResolveHost } from "../lib/resolve";
 
 /** What a refusal says an operator can do about it (ALLOW_PRIVATE_WEBHOOK_TARGETS lifts every refusal here). */
 export const PRIVATE_TARGETS_HINT = "set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets";
@@ -178,10 +179,7 @@ export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
  * Checks a webhook URL: http(s), no credentials, and (unless private targets are allowed) a host
  * that is not a blocked literal and does not resolve to a blocked address.
  */
-export async function checkWebhookUrl(
-  raw: string,
-  opts: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },
-): Promise<UrlCheck> {
+export async function checkWebhookUrl(raw: string, opts: { allowPrivate: boolean; resolve?: ResolveHost }): Promise<UrlCheck> {
   let url: URL;
   try {
     url = new URL(raw);

@@ -9,16 +9,16 @@ import { upsertCatalog } from "./catalog";
 import { fanOut } from "./fanout";
 
 /** Replicas tell each other's fan-out workers that events were accepted. */
-export const EVENTS_CHANNEL = "clausewatch_events";
+const EVENTS_CHANNEL = "clausewatch_events";
 /**
  * One fan-out at a time per database: a transaction-scoped advisory lock on this key ("fanout!!"
  * in ASCII). Held by a transaction, it is released by the commit, or by the server the moment a
  * crashed holder's connection goes — no lease to wait out.
  */
-export const FANOUT_LOCK_KEY = 7377299089600553249n;
+const FANOUT_LOCK_KEY = 7377299089600553249n;
 const BATCH = 100;
 
-export interface FanoutRound {
+interface FanoutRound {
   /** events fanned out in this round */
   events: number;
   matchedUsers: number;
@@ -123,7 +123,7 @@ export async function drainFanout(db: Db, clock: Clock, log?: Logger): Promise<n
   }
 }
 
-export interface FanoutWorkerOptions {
+interface FanoutWorkerOptions {
   database: Database;
   clock: Clock;
   log: Logger;

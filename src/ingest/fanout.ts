@@ -1,9 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
+import { instant } from "../db/sql";
 import { type Db, rows } from "../db/types";
 import type { eventFacts } from "../lib/event-schema";
 import { ALERT_TIERS, severityRank, TRIAL_TIER } from "../lib/tiers";
 
-export interface FanoutInput {
+interface FanoutInput {
   eventId: string;
   platform: string;
   document: string;
@@ -11,7 +12,7 @@ export interface FanoutInput {
   now: Date;
 }
 
-export interface FanoutResult {
+interface FanoutResult {
   matchedUsers: number;
   alerts: number;
   digestItems: number;
@@ -95,7 +96,7 @@ const alertReport = sql`(select count(*) from linked)::int as linked,
  */
 export async function fanOut(db: Db, input: FanoutInput): Promise<FanoutResult> {
   const { eventId, facts } = input;
-  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const now = instant(input.now);
   const [first] = await rows<{ matched: number; linked: number; unlinked: string[] }>(db, fanOutStatement(input));
   let alerts = first.linked;
   let unlinked = first.unlinked;
@@ -137,8 +138,7 @@ export async function fanOut(db: Db, input: FanoutInput): Promise<FanoutResult> 
  */
 export function fanOutStatement(input: FanoutInput): SQL {
   const { eventId, platform, document, facts } = input;
-  // postgres-js (through drizzle) will not serialize a Date inside raw SQL: pass ISO text.
-  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const now = instant(input.now);
   const slugs = sql`${sql.param(facts.provisionSlugs)}::text[]`;
   const ranks = sql`${sql.param(facts.provisionRanks)}::int[]`;
   const cats = sql`${sql.param(facts.categories)}::text[]`;

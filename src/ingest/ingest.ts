@@ -3,10 +3,10 @@ import type { Db } from "../db/types";
 import { type ChangeEvent, eventFacts } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
 
-export type AcceptResult = { duplicate: boolean };
+type AcceptResult = { duplicate: boolean };
 
 /** Where an accepted event is reported (the `event accepted` line, the ingest histogram). */
-export interface IngestObserver {
+interface IngestObserver {
   log: Logger;
   metrics?: { observeIngest(seconds: number): void };
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { instant } from "../db/sql";
 import { type Db, rows } from "../db/types";
 
 /** The minute a tick belongs to: every replica computes the same slot. */
@@ -11,7 +12,7 @@ export const minuteSlot = (d: Date) => new Date(Math.floor(d.getTime() / 60_000)
 export async function claimTick(db: Db, name: string, slot: Date, now: Date): Promise<boolean> {
   const won = await rows<{ name: string }>(
     db,
-    sql`insert into job_runs (name, slot, started_at) values (${name}, ${slot.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
+    sql`insert into job_runs (name, slot, started_at) values (${name}, ${instant(slot)}, ${instant(now)})
       on conflict do nothing returning name`,
   );
   return won.length === 1;
@@ -19,7 +20,7 @@ export async function claimTick(db: Db, name: string, slot: Date, now: Date): Pr
 
 export async function finishTick(db: Db, name: string, slot: Date, now: Date): Promise<void> {
   await db.execute(
-    sql`update job_runs set finished_at = ${now.toISOString()}::timestamptz
-      where name = ${name} and slot = ${slot.toISOString()}::timestamptz`,
+    sql`update job_runs set finished_at = ${instant(now)}
+      where name = ${name} and slot = ${instant(slot)}`,
   );
 }

@@ -6,7 +6,7 @@ import { claimTick, minuteSlot } from "./coordinator";
 import { type Job, runJob } from "./run";
 
 // the run itself is runtime-neutral (the Worker's cron uses it too)
-export { type Job, type JobCounts, runJob } from "./run";
+export { runJob } from "./run";
 
 /**
  * Claims this minute's tick for a job, or skips it when the claim fails (the database away): the

@@ -1,25 +1,26 @@
 import { sql } from "drizzle-orm";
-import { applyLimitPlans, type LimitChanges, type LimitPlan, loadLimitState, planTierLimits } from "../db/queries/limits";
+import { applyLimitPlans, type LimitChanges, type LimitPlan, loadLimitState } from "../db/queries/limits";
 import type { ChannelRow } from "../db/schema/channels";
 import type { WatchRow } from "../db/schema/watches";
+import { instant } from "../db/sql";
 import { type Database, jsonRecords, rows, textArray } from "../db/types";
 import type { Logger } from "../lib/log";
 import type { ChannelRef, TrialEndingNotice, WatchRef } from "../lib/messages";
 import { effectiveTier, type Tier, TRIAL_TIER, type TrialTier } from "../lib/tiers";
+import { planTierLimits } from "../services/limits";
 
 /** The trial-ending email goes out this long before the trial ends. */
 export const TRIAL_NOTICE_DAYS = 3;
 /** A notice lists at most this many watches (and channels); it counts the rest. */
-export const NOTICE_LIST_LIMIT = 50;
+const NOTICE_LIST_LIMIT = 50;
 
-const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 /** The notice's dedupe key; the unique index `notifications_notice_key` makes it send-once. */
-export const trialNoticeKey = (trialEndsAt: Date) => `trial_ending:${trialEndsAt.toISOString()}`;
+const trialNoticeKey = (trialEndsAt: Date) => `trial_ending:${trialEndsAt.toISOString()}`;
 /** The same key in SQL (to_char spells an instant exactly as Date#toISOString does). */
 const trialNoticeKeySql = sql`'trial_ending:' || to_char(u.trial_ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export interface ExpireResult extends LimitChanges {
+interface ExpireResult extends LimitChanges {
   users: number;
 }
 
@@ -33,12 +34,7 @@ export interface ExpireResult extends LimitChanges {
  *
  * @example await expireTrials({ database, now: clock.now() })
  */
-export async function expireTrials(o: {
-  database: Database;
-  now: Date;
-  chunkSize?: number;
-  log?: Logger;
-}): Promise<ExpireResult> {
+async function expireTrials(o: { database: Database; now: Date; chunkSize?: number; log?: Logger }): Promise<ExpireResult> {
   const total: ExpireResult = {
     users: 0,
     watchesPaused: 0,
@@ -53,7 +49,7 @@ export async function expireTrials(o: {
       const due = await rows<{ id: string; tier: Tier; trial_ends_at: Date | string; trial_tier: TrialTier | null }>(
         tx,
         sql`select id, tier, trial_ends_at, trial_tier from users
-          where trial_ends_at <= ${ts(o.now)} and (trial_processed_at is null or trial_processed_at < trial_ends_at)
+          where trial_ends_at <= ${instant(o.now)} and (trial_processed_at is null or trial_processed_at < trial_ends_at)
           order by trial_ends_at, id limit ${chunkSize} for update skip locked`,
       );
       if (due.length === 0) return null;
@@ -67,7 +63,7 @@ export async function expireTrials(o: {
         return planTierLimits(u.id, tier, s?.watches ?? [], s?.channels ?? []);
       });
       const changes = await applyLimitPlans(tx, plans, o.now);
-      await tx.execute(sql`update users set trial_processed_at = ${ts(o.now)}, updated_at = ${ts(o.now)}
+      await tx.execute(sql`update users set trial_processed_at = ${instant(o.now)}, updated_at = ${instant(o.now)}
         where id = any(${textArray(due.map((u) => u.id))})`);
       return { users: due.length, ...changes };
     });
@@ -88,7 +84,7 @@ const watchRef = (w: WatchRow): WatchRef => ({
 const channelRef = (c: ChannelRow): ChannelRef => ({ type: c.type, target: c.target });
 
 /** What the trial-ending email says, from the plan of the user's own tier (nothing is written). */
-export function trialEndingNotice(trialEndsAt: Date, trialTier: TrialTier, plan: LimitPlan): TrialEndingNotice {
+function trialEndingNotice(trialEndsAt: Date, trialTier: TrialTier, plan: LimitPlan): TrialEndingNotice {
   return {
     notice: "trial_ending",
     trial_ends_at: trialEndsAt.toISOString(),
@@ -108,7 +104,7 @@ export function trialEndingNotice(trialEndsAt: Date, trialTier: TrialTier, plan:
  * saying what the user's own tier will pause. Insert-first under a unique index, so running
  * twice, or on two replicas, queues it once. Users without an active email channel get none.
  */
-export async function queueTrialNotices(o: { database: Database; now: Date; chunkSize?: number }): Promise<number> {
+async function queueTrialNotices(o: { database: Database; now: Date; chunkSize?: number }): Promise<number> {
   const { db } = o.database;
   const chunkSize = o.chunkSize ?? 500;
   const until = new Date(o.now.getTime() + TRIAL_NOTICE_DAYS * 86_400_000);
@@ -129,7 +125,7 @@ export async function queueTrialNotices(o: { database: Database; now: Date; chun
           where c.user_id = u.id and c.type = 'email' and c.status = 'active' and c.deleted_at is null
           order by c.is_account_email desc, c.created_at, c.id limit 1
         ) ch on true
-        where u.tier = 'free' and u.trial_ends_at > ${ts(o.now)} and u.trial_ends_at <= ${ts(until)}
+        where u.tier = 'free' and u.trial_ends_at > ${instant(o.now)} and u.trial_ends_at <= ${instant(until)}
           and not exists (select 1 from notifications n
                           where n.user_id = u.id and n.kind = 'notice' and (n.payload->>'key') = ${trialNoticeKeySql})
         order by u.trial_ends_at, u.id limit ${chunkSize}`,
@@ -152,7 +148,7 @@ export async function queueTrialNotices(o: { database: Database; now: Date; chun
     const inserted = await rows<{ id: string }>(
       db,
       sql`insert into notifications (user_id, channel_id, kind, status, next_attempt_at, payload, created_at, updated_at)
-        select v.user_id, v.channel_id, 'notice', 'pending', ${ts(o.now)}, v.payload, ${ts(o.now)}, ${ts(o.now)}
+        select v.user_id, v.channel_id, 'notice', 'pending', ${instant(o.now)}, v.payload, ${instant(o.now)}, ${instant(o.now)}
         from ${jsonRecords(records, "v(user_id text, channel_id text, payload jsonb)")}
         on conflict do nothing
         returning id`,
@@ -165,7 +161,7 @@ export async function queueTrialNotices(o: { database: Database; now: Date; chun
   return queued;
 }
 
-export interface TrialJobResult {
+interface TrialJobResult {
   notices: number;
   expired: ExpireResult;
 }

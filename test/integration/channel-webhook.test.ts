@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSigningSecret } from "../../src/db/queries/channels";
 import { createWebhookChannel } from "../../src/delivery/channels/webhook";
 import type { OutboundMessage, RenderWebhook } from "../../src/delivery/types";
+import { newSigningSecret } from "../../src/lib/channel-secrets";
 import { type FakeWebhookReceiver, startWebhookReceiver, verifyWebhook } from "../fakes/webhook-receiver";
 
 const SECRET = newSigningSecret();

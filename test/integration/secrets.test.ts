@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChannelSecret, openSecret } from "../../src/db/queries/channels";
+import { type ChannelSecret, openSecret } from "../../src/lib/channel-secrets";
 import { sha256Hex } from "../../src/lib/crypto";
 import { call, createTestContext, createUser, type TestContext, type TestUser, uniq } from "../helpers/app";
 import { selectAll } from "../helpers/sql";

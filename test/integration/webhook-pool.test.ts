@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { newSigningSecret } from "../../src/db/queries/channels";
 import { createWebhookChannel, type WebhookChannel } from "../../src/delivery/channels/webhook";
 import type { OutboundMessage, RenderWebhook } from "../../src/delivery/types";
 import { socketCount } from "../../src/delivery/webhook-agent";
+import { newSigningSecret } from "../../src/lib/channel-secrets";
 
 /**
  * The webhook channel's keep-alive pool, seen from a local receiver that counts the TCP

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { channelLimitMessage, platformLimitMessage, watchFeatureProblem } from "../../src/db/queries/limits";
 import { ENTITLEMENTS, effectiveTier, type Tier } from "../../src/lib/tiers";
+import { channelLimitMessage, platformLimitMessage, watchFeatureProblem } from "../../src/services/limits";
 
 type Shape = Parameters<typeof watchFeatureProblem>[1];
 const w = (over: Partial<Shape> = {}): Shape => ({

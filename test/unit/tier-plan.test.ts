@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planTierLimits } from "../../src/db/queries/limits";
 import type { ChannelRow } from "../../src/db/schema/channels";
 import type { WatchRow } from "../../src/db/schema/watches";
+import { planTierLimits } from "../../src/services/limits";
 
 let n = 0;
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { newSigningSecret } from "../../src/db/queries/channels";
+import { newSigningSecret } from "../../src/lib/channel-secrets";
 import { signWebhook, webhookKey, webhookSigningKey } from "../../src/lib/webhook-signature";
 
 const bodies = [

@@ -54,7 +54,7 @@ export interface SlackPacingOptions {
 }
 
 /** One `chat.postMessage` with a bot token, classified: the part the SDK and fetch channels differ in. */
-export type SlackPost = (token: string, channel: string, rendered: ReturnType<RenderSlack>) => Promise<SendResult>;
+type SlackPost = (token: string, channel: string, rendered: ReturnType<RenderSlack>) => Promise<SendResult>;
 
 /**
  * A Slack channel around a transport: the bot-token check, rendering, and pacing per Slack

@@ -4,7 +4,7 @@ import { classifySlackCode, pacedSlackChannel, type SlackPacingOptions } from ".
 
 const SLACK_API = "https://slack.com/api/";
 
-export interface SlackFetchChannelOptions extends SlackPacingOptions {
+interface SlackFetchChannelOptions extends SlackPacingOptions {
   /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
   apiUrl?: string;
   /** per request (default 10 s); an abort is retried */

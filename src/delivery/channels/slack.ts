@@ -8,7 +8,7 @@ import { classifySlackCode, pacedSlackChannel, type SlackPacingOptions } from ".
 
 type WebClient = InstanceType<typeof slack.WebClient>;
 
-export function classifySlackError(err: unknown): SendResult {
+function classifySlackError(err: unknown): SendResult {
   if (err instanceof slack.WebAPIRateLimitedError) {
     return { kind: "retry", reason: `Slack rate limited (retry after ${err.retryAfter} s)`, afterMs: err.retryAfter * 1000 };
   }
@@ -27,7 +27,7 @@ export function classifySlackError(err: unknown): SendResult {
   return { kind: "retry", reason: `Slack call failed: ${err instanceof Error ? err.message : String(err)}` };
 }
 
-export interface SlackChannelOptions extends SlackPacingOptions {
+interface SlackChannelOptions extends SlackPacingOptions {
   /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/`; Slack's when unset */
   apiUrl?: string;
   /** per request (default 10 s); an abort is retried */

@@ -1,13 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { resolveHost } from "../../lib/resolve";
+import { type ResolveHost, resolveHost } from "../../lib/resolve";
 import { signWebhook, webhookKey } from "../../lib/webhook-signature";
-import {
-  type GuardedOutcome,
-  type GuardedRequestOptions,
-  guardedLookup,
-  guardedRequest,
-  type ResolveHost,
-} from "../guarded-request";
+import { type GuardedOutcome, type GuardedRequestOptions, guardedLookup, guardedRequest } from "../guarded-request";
 import { createKeyedConcurrency, retryAfterMs } from "../pacing";
 import type { Channel, RenderWebhook, SendResult } from "../types";
 import { createWebhookAgents, type WebhookAgentOptions, type WebhookAgents } from "../webhook-agent";
@@ -21,7 +15,7 @@ import { createWebhookAgents, type WebhookAgentOptions, type WebhookAgents } fro
  */
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
 
-export function classifyWebhookOutcome(outcome: GuardedOutcome, nowMs: number = Date.now()): SendResult {
+function classifyWebhookOutcome(outcome: GuardedOutcome, nowMs: number = Date.now()): SendResult {
   switch (outcome.kind) {
     case "refused":
       return { kind: "permanent", reason: `webhook target refused: ${outcome.reason}` };
@@ -45,7 +39,7 @@ function classifyStatus(status: number, headers: IncomingHttpHeaders, response: 
   return { kind: "retry", reason: `webhook receiver answered ${what}`, afterMs, response };
 }
 
-export interface WebhookChannelOptions {
+interface WebhookChannelOptions {
   /** ALLOW_PRIVATE_WEBHOOK_TARGETS */
   allowPrivate: boolean;
   /** for the whole request (default 15 s); a receiver that hangs is retried */

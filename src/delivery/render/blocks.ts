@@ -8,9 +8,9 @@ import { ELLIPSIS, truncate } from "../../lib/format";
 
 export type Block = Record<string, unknown>;
 
-export const MAX_BLOCKS = 50;
+const MAX_BLOCKS = 50;
 export const MAX_SECTION_TEXT = 3000;
-export const MAX_HEADER_TEXT = 150;
+const MAX_HEADER_TEXT = 150;
 
 /** &, < and > are Slack's control characters; everything user-supplied goes through this. */
 export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
