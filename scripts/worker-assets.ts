@@ -1,7 +1,7 @@
 /**
  * The Worker's static assets (wrangler.toml `[assets]`): Scalar's standalone bundle at
  * /docs/scalar.js, copied from the installed @scalar/api-reference (the version package.json
- * pins). On Node, src/routes/docs.ts reads that file at run time; a Worker cannot read
+ * pins). On Node, src/routes/docs/docs.bundle.ts reads that file at run time; a Worker cannot read
  * node_modules, so Cloudflare serves this copy (compressed, cached) before the Worker runs.
  *
  *   tsx scripts/worker-assets.ts     (npm run build:worker, dev:worker and deploy run it)
