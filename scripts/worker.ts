@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { openDatabase } from "../src/db/client";
 import { type Env, parseEnv } from "../src/env";
 import { loadSecrets } from "../src/secrets";
@@ -25,10 +26,12 @@ environment:
   DATABASE_URL   postgres://USER:PASSWORD@HOST:PORT/DB (required: a Worker has no PGlite)
   PORT           dev:worker's port (default 8787)
   PUBLIC_URL     default http://localhost:$PORT
+  WORKER_DEV_VARS  where dev:worker writes the Worker's vars (default .wrangler/dev.vars); a run
+                 of its own (npm run test:blackbox) keeps its secrets out of the shared file
   …and every other variable \`npm start\` reads (README, "Configuration").
 `;
 
-const DEV_VARS = ".wrangler/dev.vars";
+const DEV_VARS = process.env.WORKER_DEV_VARS || ".wrangler/dev.vars";
 
 /** Variables a Worker does not take: bindings or Node-only machinery replace them. */
 const NODE_ONLY = new Set(["DATABASE_URL", "PORT", "DATA_DIR", "REDIS_URL", "TRUST_PROXY"]);
@@ -103,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "deploy") return wrangler(["deploy", ...rest], {});
 
   // Not ./.dev.vars: the Workers-runtime tests would pick that file up as well.
-  mkdirSync(".wrangler", { recursive: true });
+  mkdirSync(dirname(DEV_VARS), { recursive: true });
   writeFileSync(DEV_VARS, devVars(env, process.env), { mode: 0o600 });
   const base = `http://127.0.0.1:${env.PORT}`;
   // wrangler dev runs crons only when asked: ask every minute, as the deployed trigger would

@@ -7,21 +7,39 @@ import { renderSlack } from "../delivery/render/slack";
 import { renderWebhook } from "../delivery/render/webhook";
 import type { Channel, Channels } from "../delivery/types";
 import type { Env } from "../env";
+import type { Logger } from "../lib/log";
+
+/** Why a Worker's emails wait without RESEND_API_KEY (the `held: …` last_error of each one). */
+export const NO_EMAIL_PROVIDER = "no RESEND_API_KEY: the Worker has no outbox directory to write emails to";
 
 /**
  * Without RESEND_API_KEY the Node service writes emails to DATA_DIR/outbox/; a Worker has no
- * files, so its emails wait (held: nothing fails, no attempt is spent) until the key is set.
+ * files, so its emails wait (held: nothing fails, no attempt is spent) until the key is set. That
+ * is configuration, not a provider refusing our credentials: it says so once per batch, as a
+ * warning (batchDispatcher marks email held from the start, so the dispatcher's "the provider
+ * refuses our credentials" error is not logged for it).
  */
-const noEmailProvider: Channel = {
-  send: async () => ({ kind: "held", reason: "no RESEND_API_KEY: the Worker has no outbox directory to write emails to" }),
-};
+function noEmailProvider(log: Logger): Channel {
+  let told = false;
+  return {
+    send: async () => {
+      if (!told) {
+        told = true;
+        log.warn("email is not configured: emails wait (held, no attempt spent) until RESEND_API_KEY is set", {
+          reason: NO_EMAIL_PROVIDER,
+        });
+      }
+      return { kind: "held", reason: NO_EMAIL_PROVIDER };
+    },
+  };
+}
 
 /**
  * The Worker's providers: Resend's SDK (fetch-based) as on Node, Slack over a fetch client of
  * `chat.postMessage`, webhooks over `fetch` with the literal-address SSRF guard. Built per batch,
  * so pacing (Resend's rate, Slack's 1 message/s per channel) holds within a batch.
  */
-export function workerChannels(env: Env, publicUrl: string): Channels {
+export function workerChannels(env: Env, publicUrl: string, log: Logger): Channels {
   return {
     email: env.RESEND_API_KEY
       ? createResendChannel({
@@ -31,7 +49,7 @@ export function workerChannels(env: Env, publicUrl: string): Channels {
           render: createEmailRenderer({ publicUrl }),
           ratePerSecond: env.RESEND_RATE_PER_SECOND,
         })
-      : noEmailProvider,
+      : noEmailProvider(log),
     slack: createSlackFetchChannel({ apiUrl: env.SLACK_API_URL, render: renderSlack }),
     webhook: createWebhookChannel({
       allowPrivate: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,

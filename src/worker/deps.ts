@@ -7,7 +7,7 @@ import { systemClock } from "../lib/clock";
 import { createKeys, decodeSecretKey, type Keys } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/log";
 import type { ExecutionContext, WorkerEnv } from "./bindings";
-import { workerChannels } from "./channels";
+import { NO_EMAIL_PROVIDER, workerChannels } from "./channels";
 import { openWorkerDatabase } from "./database";
 import { sweepDue } from "./pipeline";
 import { durableRateLimits } from "./rate-limit-store";
@@ -117,13 +117,16 @@ export async function requestDeps(bindings: WorkerEnv, ctx: ExecutionContext): P
 
 /** The dispatcher of one delivery batch: the same claim, lease, fence and retry rules as Node's. */
 export function batchDispatcher(base: WorkerBase, database: Database): Dispatcher {
+  const metrics = createOutboxMetrics();
+  // Emails without RESEND_API_KEY are held by design (channels.ts), not refused by the provider
+  if (!base.env.RESEND_API_KEY) metrics.setHeld("email", true, NO_EMAIL_PROVIDER);
   return createDispatcher({
     database,
-    channels: workerChannels(base.env, base.publicUrl),
+    channels: workerChannels(base.env, base.publicUrl, base.log),
     keys: base.keys,
     clock: systemClock,
     log: base.log,
-    metrics: createOutboxMetrics(),
+    metrics,
     publicUrl: base.publicUrl,
     pipelineDepth: 1,
   });

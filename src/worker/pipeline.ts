@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { instant } from "../db/sql";
 import { type Db, rows, textArray } from "../db/types";
 import type { Dispatcher } from "../delivery/dispatcher";
 import { fanOutPending } from "../ingest/fanout-worker";
@@ -44,7 +45,7 @@ export async function sweepDue(db: Db, queue: Queue<DeliveryMessage>, now: Date,
   const due = await rows<Due>(
     db,
     sql`select id, next_attempt_at from notifications
-      where status in ('pending', 'sending') and next_attempt_at <= ${now.toISOString()}::timestamptz
+      where status in ('pending', 'sending') and next_attempt_at <= ${instant(now)}
       order by next_attempt_at limit ${limit}`,
   );
   return enqueueDeliveries(queue, due, now);
