@@ -61,30 +61,32 @@ export function createApp(given: Deps) {
   // limited inside requireUser, once the key is known; ingest, operator and ops routes never are.
   for (const path of PUBLIC_RATE_LIMITED_PATHS) app.use(path, publicRateLimit);
 
-  app.route("/", healthRoutes);
-  app.route("/", adminRoutes);
-  app.route("/", meRoutes);
-  app.route("/", catalogRoutes);
-  app.route("/", watchlistRoutes);
-  app.route("/", channelRoutes);
-  app.route("/", eventsRoutes);
-  app.route("/", notificationRoutes);
-  app.route("/", timelineRoutes);
-  app.route("/", auditRoutes);
-  app.route("/", jobsRoutes);
-  app.route("/", unsubscribeRoutes);
-  app.route("/", preferencesRoutes);
-  app.route("/", verifyRoutes);
-  app.route("/", signInRoutes);
-  app.route("/", signupRoutes);
-  app.route("/", signupPageRoutes);
-  app.route("/", slackRoutes);
-  app.route("/", providerRoutes);
-  app.route("/", metricsRoutes);
-  app.route("/", docsRoutes);
+  // Chained, so the returned app carries every operation's types (hono/testing's testClient, AppType).
+  const routed = app
+    .route("/", healthRoutes)
+    .route("/", adminRoutes)
+    .route("/", meRoutes)
+    .route("/", catalogRoutes)
+    .route("/", watchlistRoutes)
+    .route("/", channelRoutes)
+    .route("/", eventsRoutes)
+    .route("/", notificationRoutes)
+    .route("/", timelineRoutes)
+    .route("/", auditRoutes)
+    .route("/", jobsRoutes)
+    .route("/", unsubscribeRoutes)
+    .route("/", preferencesRoutes)
+    .route("/", verifyRoutes)
+    .route("/", signInRoutes)
+    .route("/", signupRoutes)
+    .route("/", signupPageRoutes)
+    .route("/", slackRoutes)
+    .route("/", providerRoutes)
+    .route("/", metricsRoutes)
+    .route("/", docsRoutes);
 
   serveOpenApiDocument(app, deps.config.publicUrl);
-  return app;
+  return routed;
 }
 
 /** What createApp supplies when the entry did not: in-memory rate limits and outbox metrics. */
@@ -102,4 +104,5 @@ function withDefaults(given: Deps) {
   };
 }
 
+/** The app's type with every route: `testClient(app)` and `hc<App>()` are typed by it. */
 export type App = ReturnType<typeof createApp>;

@@ -1,5 +1,7 @@
 import { eq } from "drizzle-orm";
+import { testClient } from "hono/testing";
 import { Webhook } from "standardwebhooks";
+import { expect } from "vitest";
 import { createApp } from "../../src/app";
 import { events } from "../../src/db/schema";
 import type { Database } from "../../src/db/types";
@@ -64,6 +66,35 @@ let seq = 0;
 export const uniq = (prefix = "t") => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
 
 type Json = Record<string, unknown>;
+
+/**
+ * The app as a typed client (hono/testing): paths, methods, request bodies and each status's
+ * response body are checked against the route definitions, so a test cannot post a field the
+ * route does not take or read one it does not answer.
+ *
+ * @example const res = await api(ctx, user.key).v1.watchlist.$post({ json: { platform: "anthropic" } });
+ *          if (res.status === 201) (await res.json()).id;
+ */
+export function api(ctx: TestContext, token?: string) {
+  return testClient(ctx.app, undefined, undefined, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+}
+
+/** A typed client's response: its status is a literal, and json() answers that status's body. */
+type TypedResponse = { status: number; json(): Promise<unknown>; clone(): Response };
+
+/**
+ * Asserts the response's status (showing the body when it differs) and answers the body, typed
+ * as the route documents it for that status.
+ *
+ * @example const w = await bodyOf(await api(ctx, u.key).v1.watchlist.$post({ json }), 201); w.id
+ */
+export async function bodyOf<R extends TypedResponse, S extends R["status"]>(
+  res: R,
+  status: S,
+): Promise<Awaited<ReturnType<Extract<R, { status: S }>["json"]>>> {
+  expect(res.status, res.status === status ? undefined : await res.clone().text()).toBe(status);
+  return (await res.json()) as Awaited<ReturnType<Extract<R, { status: S }>["json"]>>;
+}
 
 export async function call(
   ctx: TestContext,

@@ -2,8 +2,9 @@ import { createDispatcher, type Dispatcher } from "../../src/delivery/dispatcher
 import { createMetrics, type Metrics } from "../../src/delivery/metrics";
 import { createChannels } from "../../src/delivery/setup";
 import type { Channels } from "../../src/delivery/types";
+import type { Keys } from "../../src/lib/crypto";
 import { type FakeResend, startFakeResend } from "../fakes/resend";
-import { type FakeSlack, startFakeSlack } from "../fakes/slack";
+import { type FakeSlack, type FakeSlackOptions, startFakeSlack } from "../fakes/slack";
 import { type FakeWebhookReceiver, startWebhookReceiver } from "../fakes/webhook-receiver";
 import type { TestContext } from "./app";
 
@@ -14,11 +15,14 @@ export interface Providers {
   close(): Promise<void>;
 }
 
-/** Local servers speaking Resend's, Slack's and a webhook receiver's HTTP, for the real SDKs. */
-export async function startProviders(): Promise<Providers> {
+/**
+ * Local servers speaking Resend's, Slack's and a webhook receiver's HTTP, for the real SDKs.
+ * `slack` configures the fake Slack (e.g. its OAuth client and codes).
+ */
+export async function startProviders(opts: { slack?: FakeSlackOptions } = {}): Promise<Providers> {
   const [resend, slack, receiver] = await Promise.all([
     startFakeResend({ ratePerSecond: 1000 }),
-    startFakeSlack(),
+    startFakeSlack(opts.slack),
     startWebhookReceiver(),
   ]);
   return {
@@ -39,9 +43,14 @@ export interface Delivery {
 
 /**
  * The production channels (Resend SDK, Slack SDK, signed webhooks) pointed at the fakes, and a
- * dispatcher on the test clock with a fixed jitter, so retry times are exact.
+ * dispatcher on the test clock with a fixed jitter, so retry times are exact. `keys` replaces the
+ * app's keys (e.g. to count decrypts); `batchSize` and `leaseMs` are the dispatcher's.
  */
-export function createDelivery(ctx: TestContext, p: Providers, over: { leaseMs?: number } = {}): Delivery {
+export function createDelivery(
+  ctx: TestContext,
+  p: Providers,
+  over: { leaseMs?: number; batchSize?: number; keys?: Keys } = {},
+): Delivery {
   const metrics = ctx.deps.metrics ?? createMetrics();
   const channels = createChannels({
     publicUrl: ctx.deps.config.publicUrl,
@@ -56,13 +65,14 @@ export function createDelivery(ctx: TestContext, p: Providers, over: { leaseMs?:
   const dispatcher = createDispatcher({
     database: ctx.database,
     channels,
-    keys: ctx.deps.keys,
+    keys: over.keys ?? ctx.deps.keys,
     clock: ctx.clock,
     log: ctx.deps.log,
     metrics,
     publicUrl: ctx.deps.config.publicUrl,
     random: () => 0.5,
     leaseMs: over.leaseMs,
+    batchSize: over.batchSize,
   });
   return { dispatcher, channels, metrics };
 }

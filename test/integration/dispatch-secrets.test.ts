@@ -1,22 +1,20 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications } from "../../src/db/schema";
-import { createDispatcher } from "../../src/delivery/dispatcher";
-import { createMetrics } from "../../src/delivery/metrics";
-import { createChannels } from "../../src/delivery/setup";
 import type { Keys } from "../../src/lib/crypto";
-import { type FakeWebhookReceiver, startWebhookReceiver, verifyWebhook } from "../fakes/webhook-receiver";
-import { call, createTestContext, createUser, type TestContext } from "../helpers/app";
+import { verifyWebhook } from "../fakes/webhook-receiver";
+import { api, bodyOf, createTestContext, createUser, type TestContext } from "../helpers/app";
+import { createDelivery, type Providers, startProviders } from "../helpers/delivery";
 
 /** The dispatcher opens each channel's secret once per claimed batch, not once per message. */
 let ctx: TestContext;
-let receiver: FakeWebhookReceiver;
+let providers: Providers;
 beforeAll(async () => {
   ctx = await createTestContext({ allowPrivateWebhooks: true });
-  receiver = await startWebhookReceiver();
+  providers = await startProviders();
 });
 afterAll(async () => {
-  await receiver.close();
+  await providers.close();
   await ctx.close();
 });
 
@@ -38,12 +36,9 @@ describe("channel secrets in a claimed batch", () => {
     const u = await createUser(ctx, { tier: "watcher" });
     const hooks: { id: string; secret: string; path: string }[] = [];
     for (const path of ["/secrets/a", "/secrets/b"]) {
-      const res = await call(ctx, "POST", "/v1/channels", {
-        token: u.key,
-        body: { type: "webhook", url: `${receiver.url}${path}` },
-      });
-      expect(res.status).toBe(201);
-      hooks.push({ id: res.json.id as string, secret: res.json.signing_secret as string, path });
+      const res = await api(ctx, u.key).v1.channels.$post({ json: { type: "webhook", url: `${providers.receiver.url}${path}` } });
+      const created = await bodyOf(res, 201);
+      hooks.push({ id: created.id, secret: created.signing_secret ?? "", path });
     }
     const now = ctx.clock.now();
     const rows = hooks.flatMap((h) =>
@@ -60,28 +55,14 @@ describe("channel secrets in a claimed batch", () => {
     const ids = (await ctx.database.db.insert(notifications).values(rows).returning({ id: notifications.id })).map((r) => r.id);
 
     const { keys, counter } = countingKeys(ctx.deps.keys);
-    const dispatcher = createDispatcher({
-      database: ctx.database,
-      channels: createChannels({
-        publicUrl: ctx.deps.config.publicUrl,
-        dataDir: "/nonexistent",
-        emailFrom: "clausewatch <alerts@clausewatch.test>",
-        allowPrivateWebhookTargets: true,
-      }),
-      keys,
-      clock: ctx.clock,
-      log: ctx.deps.log,
-      metrics: createMetrics(),
-      publicUrl: ctx.deps.config.publicUrl,
-      batchSize: 50,
-    });
+    const { dispatcher } = createDelivery(ctx, providers, { keys, batchSize: 50 });
     expect(await dispatcher.runOnce()).toBe(6);
     expect(counter.decrypts).toBe(2);
 
     const sent = await ctx.database.db.select().from(notifications).where(inArray(notifications.id, ids));
     expect(sent.map((n) => n.status)).toEqual(Array(6).fill("sent"));
     for (const h of hooks) {
-      const got = receiver.hits(h.path);
+      const got = providers.receiver.hits(h.path);
       expect(got).toHaveLength(3);
       for (const r of got) expect(verifyWebhook(r, h.secret)).toMatchObject({ type: "test" });
     }

@@ -112,6 +112,53 @@ describe("the document", () => {
     expect(doc.servers).toEqual([expect.objectContaining({ url: "https://clausewatch.test" })]);
     expect(doc.info.license).toEqual({ name: "Proprietary", identifier: "LicenseRef-Proprietary" });
   });
+
+  /**
+   * Served but not yet in the document; each needs a registration in a file this suite does not
+   * own (app.ts for the health checks, routes/metrics.ts, routes/unsubscribe.ts). Remove a line
+   * when its route is documented; any other undocumented route fails this test.
+   */
+  const NOT_YET_DOCUMENTED: string[] = [];
+
+  it("/openapi.json documents every route the app serves", async () => {
+    // call(): the document is served beside the typed routes, not as one of them
+    const res = await call(ctx, "GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    const served = res.json as unknown as Doc & { openapi: string };
+    expect(served.openapi).toMatch(/^3\.1/);
+    const documented = new Set(
+      Object.entries(served.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
+    const routes = new Set(
+      ctx.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`),
+    );
+    expect(routes.size).toBeGreaterThan(10);
+    expect([...routes].filter((r) => !documented.has(r) && !NOT_YET_DOCUMENTED.includes(r))).toEqual([]);
+    // and nothing is documented that is not served
+    expect([...documented].filter((r) => !routes.has(r))).toEqual([]);
+    for (const r of [
+      "POST /v1/events",
+      "POST /v1/admin/users",
+      "GET /v1/admin/users/{id}",
+      "PATCH /v1/admin/users/{id}",
+      "GET /v1/me",
+      "PATCH /v1/me",
+      "POST /v1/me/api-key",
+      "POST /v1/me/preferences-link",
+      "GET /v1/catalog/platforms",
+      "GET /v1/watchlist",
+      "POST /v1/watchlist",
+      "PATCH /v1/watchlist/{id}",
+      "DELETE /v1/watchlist/{id}",
+      "GET /v1/channels",
+      "POST /v1/channels",
+      "PATCH /v1/channels/{id}",
+      "DELETE /v1/channels/{id}",
+    ]) {
+      expect(documented, r).toContain(r);
+    }
+    for (const ops of Object.values(served.paths)) for (const op of Object.values(ops)) expect(op.responses).toBeTruthy();
+  });
 });
 
 describe("the examples are requests the API accepts", () => {
@@ -152,6 +199,16 @@ describe("the examples are requests the API accepts", () => {
 });
 
 describe("/docs", () => {
+  it("/docs is an HTML page that renders /openapi.json with the service's own script", async () => {
+    const res = await ctx.app.request("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('"url": "/openapi.json"');
+    expect(html).toMatch(/<script src="\/docs\/scalar\.js"/);
+  });
+
   it("loads Scalar from this service under a nonce policy, with nothing from a CDN", async () => {
     const res = await ctx.app.request("/docs");
     expect(res.status).toBe(200);

@@ -2,11 +2,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channels, oauthStates } from "../../src/db/schema";
 import { signToken } from "../../src/lib/tokens";
-import { startFakeResend } from "../fakes/resend";
-import { type FakeSlack, type OAuthGrant, startFakeSlack } from "../fakes/slack";
-import { startWebhookReceiver } from "../fakes/webhook-receiver";
+import type { FakeSlack, OAuthGrant } from "../fakes/slack";
 import { call, createTestContext, createUser, type TestContext, type TestUser } from "../helpers/app";
-import { createDelivery, type Providers } from "../helpers/delivery";
+import { createDelivery, type Providers, startProviders } from "../helpers/delivery";
 import { PageClient, signIn, textOf } from "../helpers/page";
 
 type Json = Record<string, unknown>;
@@ -29,16 +27,8 @@ let ctx: TestContext;
 let slack: FakeSlack;
 let providers: Providers;
 beforeAll(async () => {
-  slack = await startFakeSlack({ oauth: { ...CLIENT, codes } });
-  const [resend, receiver] = await Promise.all([startFakeResend({ ratePerSecond: 1000 }), startWebhookReceiver()]);
-  providers = {
-    resend,
-    slack,
-    receiver,
-    close: async () => {
-      await Promise.all([resend.close(), slack.close(), receiver.close()]);
-    },
-  };
+  providers = await startProviders({ slack: { oauth: { ...CLIENT, codes } } });
+  slack = providers.slack;
   ctx = await createTestContext({ config: { slack: { ...CLIENT, apiUrl: slack.apiUrl } } });
 });
 afterAll(async () => {
