@@ -5,6 +5,7 @@
  */
 
 import type { ChangeEvent } from "../../src/lib/event-schema";
+import { EXAMPLE_EVENT } from "../../src/lib/example-event";
 import type { ChangeSummary } from "../../src/lib/messages";
 import { toChangeSummary } from "../../src/lib/summary";
 import type { Tier } from "../../src/lib/tiers";
@@ -85,27 +86,7 @@ export const sampleEvents: ChangeEvent[] = [
     },
     content_sha256: "5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
   }),
-  previewEvent({
-    id: "evt_2026_05_09_anthropic_claudeai_tos_training",
-    occurred_at: "2026-05-09T14:35:38Z",
-    summary:
-      "Conversations can be used to train models by default; the opt-out does not cover feedback or content flagged for safety review.",
-    change: {
-      provision: { slug: "ai-model-training-use-of-materials", title: "AI Model Training Use of Materials" },
-      kind: "modified",
-      severity: "high",
-      confidence: "high",
-      categories: ["data-rights", "ai-training"],
-      summary:
-        "Even after opting out, Materials are used for training when you give Feedback or when they are flagged for safety review.",
-      before: "We may use Materials to provide, maintain, and improve the Services.",
-      after:
-        "We may use Materials to provide, maintain, and improve the Services and to develop other products and services, including training our models, unless you opt out of training through your account settings. Even if you opt out, we will use Materials for model training when: (1) you provide Feedback to us regarding any Materials, or (2) your Materials are flagged for safety review to improve our ability to detect harmful content, enforce our policies, or advance our safety research.",
-      regulations: ["GDPR", "UK GDPR", "CCPA", "EU AI Act", "California AB 2013"],
-    },
-    content_sha256: "b10681ed0556f33fd77bdd0ca8d5a1d1e02616dab9696dadd177f042a3770d68",
-    archive_url: "https://web.archive.org/web/20260509143538/https://www.anthropic.com/legal/consumer-terms",
-  }),
+  EXAMPLE_EVENT,
   previewEvent({
     id: "evt_2026_05_13_windsurf_privacy_models",
     occurred_at: "2026-05-13T06:10:44Z",

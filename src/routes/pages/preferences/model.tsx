@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import type { Tier } from "../../../lib/tiers";
-import type { CatalogEntry, CatalogNames, ChannelRow, UserRow, WatchRow } from "../../../services/preferences";
+import type { CatalogEntry, CatalogNames, ChannelRow, PreferencesData, UserRow, WatchRow } from "../../../services/preferences";
 
 export type { CatalogEntry } from "../../../services/preferences";
 
@@ -17,24 +17,8 @@ export type Anchor =
   | "alerts"
   | "messages";
 
-/** What the preference page shows, loaded fresh for every request (preferences.render.tsx). */
-export interface PageModel {
-  user: UserRow;
-  /** the tier in force (a trial lifts free to watcher) */
-  tier: Tier;
-  watches: WatchRow[];
-  channels: ChannelRow[];
-  /** display names of the watched platforms, documents and provisions */
-  names: CatalogNames;
-  catalog: CatalogEntry[];
-  /** every catalog platform (up to a few hundred), for the add-by-name suggestions */
-  platformOptions: { slug: string; name: string }[];
-  q: string;
-  csrf: string;
-  nonce: string;
-  zones: string[];
-  /** "Add to Slack" link, null when SLACK_CLIENT_ID/SECRET are unset */
-  slackInstallUrl: string | null;
+/** What a request adds to the page: a confirmation or an error, where it belongs, what was typed. */
+export interface PageExtras {
   flash?: string;
   error?: string;
   /** where the flash or error belongs (shown there; the URL's fragment scrolls there) */
@@ -46,6 +30,18 @@ export interface PageModel {
   /** a webhook's signing secret, shown once right after it was added */
   secret?: { target: string; value: string };
 }
+
+/** What the preference page shows, loaded fresh for every request (preferences.render.tsx). */
+export type PageModel = PreferencesData &
+  PageExtras & {
+    user: UserRow;
+    q: string;
+    csrf: string;
+    nonce: string;
+    zones: string[];
+    /** "Add to Slack" link, null when SLACK_CLIENT_ID/SECRET are unset */
+    slackInstallUrl: string | null;
+  };
 
 /** Every form posts the session's CSRF token; `at` is the fragment the answer scrolls to. */
 export function Post(props: { action: string; csrf: string; children: unknown; label?: string; at?: Anchor }) {

@@ -5,30 +5,21 @@ import type { AppEnv } from "../../../middleware/context";
 import type { PageSession } from "../../../middleware/session";
 import { loadPreferences } from "../../../services/preferences";
 import { htmlPage, newNonce, type PageStatus } from "../layout";
-import type { Anchor } from "./model";
+import type { PageExtras } from "./model";
 import { PreferencesPage } from "./view";
 
 /** The IANA zones the API accepts, for the time zone select. */
 const ZONES = [...new Set(["UTC", ...Intl.supportedValuesOf("timeZone")])].filter(isValidTimeZone);
 
-/** What a request adds to the page: its status, a confirmation or an error, and where it belongs. */
-export interface PageExtras {
-  status?: PageStatus;
-  flash?: string;
-  error?: string;
-  /** where on the page the flash or error is shown */
-  at?: Anchor;
-  field?: string;
-  values?: Record<string, string>;
-  secret?: { target: string; value: string };
-}
+/** What a request adds to the page, and the status it answers with. */
+type RenderExtras = PageExtras & { status?: PageStatus };
 
 /** Renders the page for a signed-in user, from the database as it is now; `q` searches the catalog. */
 export async function renderPreferences(
   c: Context<AppEnv>,
   session: PageSession,
   q: string | undefined,
-  extras: PageExtras = {},
+  extras: RenderExtras = {},
 ) {
   const { database, clock, config } = c.get("deps");
   const search = (q ?? "").trim().slice(0, 100);
