@@ -1,7 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { Tier } from "../../../lib/tiers";
-import type { CatalogEntry, CatalogNames, ChannelRow, PreferencesData, UserRow, WatchRow } from "../../../services/preferences";
+import type { PreferencesData, UserRow } from "../../../services/preferences";
 
 export type { CatalogEntry } from "../../../services/preferences";
 
