@@ -34,7 +34,7 @@ environment:
 const DEV_VARS = process.env.WORKER_DEV_VARS || ".wrangler/dev.vars";
 
 /** Variables a Worker does not take: bindings or Node-only machinery replace them. */
-const NODE_ONLY = new Set(["DATABASE_URL", "PORT", "DATA_DIR", "REDIS_URL", "TRUST_PROXY"]);
+const NODE_ONLY = new Set(["DATABASE_URL", "PORT", "DATA_DIR", "REDIS_URL", "TRUST_PROXY", "RENDER_THREADS"]);
 
 async function migrate(url: string): Promise<void> {
   const database = await openDatabase({ url, max: 1 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AppConfig } from "./deps";
 
 const bool = z
   .enum(["true", "false", "1", "0"], { message: "must be true, false, 1 or 0" })
@@ -30,6 +31,13 @@ const perMinute = z
   .regex(/^\d+$/, "must be a whole number of requests, at least 1")
   .transform(Number)
   .refine((n) => n >= 1 && Number.isSafeInteger(n), "must be a whole number of requests, at least 1");
+
+/** Worker threads: 0 (render in the main thread) up to 256. */
+const threads = z
+  .string()
+  .regex(/^\d{1,3}$/, "must be a whole number of threads from 0 to 256")
+  .transform(Number)
+  .refine((n) => n <= 256, "must be a whole number of threads from 0 to 256");
 
 /** `addr@host` or `Name <addr@host>` (host may be a bare name such as localhost). */
 const mailbox = z
@@ -70,6 +78,8 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
     .optional(),
+  /** unset: os.availableParallelism(), decided by the entry point (src/index.ts) */
+  RENDER_THREADS: threads.optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).default("info"),
 });
 
@@ -83,5 +93,28 @@ export function parseEnv(source: Record<string, string | undefined>): { ok: true
   return {
     ok: false,
     problems: result.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`),
+  };
+}
+
+/**
+ * The app's configuration from the parsed environment and the secrets the entry resolved (Node:
+ * DATA_DIR or the environment; Worker: its secrets): one mapping for `npm start` and the Worker.
+ */
+export function appConfig(
+  env: Env,
+  given: { adminToken: string; ingestSecret: string; publicUrl: string; trustProxy: boolean },
+): AppConfig {
+  return {
+    ...given,
+    allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    resendWebhookSecret: env.RESEND_WEBHOOK_SECRET,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
+    slack:
+      env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
+        ? { clientId: env.SLACK_CLIENT_ID, clientSecret: env.SLACK_CLIENT_SECRET, apiUrl: env.SLACK_API_URL }
+        : undefined,
   };
 }

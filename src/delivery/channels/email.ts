@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Resend } from "resend";
 import { createTokenBucket, retryAfterMs, type TokenBucket } from "../pacing";
+import { RenderUnavailableError } from "../render/unavailable";
 import type { Channel, OutboundMessage, RenderEmail, RenderedEmail, SendResult } from "../types";
 
 /** What Resend's SDK hands back instead of throwing (`error` of `{ data, error, headers }`). */
@@ -203,11 +204,15 @@ async function writeAtomically(path: string, content: string) {
   await rename(tmp, path);
 }
 
-/** A renderer that throws will throw again for the same message: that message is terminal. */
+/**
+ * A renderer that throws will throw again for the same message: that message is terminal.
+ * Unless the renderer could not run at all (a render thread died or timed out): retried.
+ */
 async function renderSafely(render: RenderEmail, msg: OutboundMessage): Promise<RenderedEmail | SendResult> {
   try {
     return await render(msg);
   } catch (err) {
+    if (err instanceof RenderUnavailableError) return { kind: "retry", reason: err.message };
     return { kind: "permanent", reason: `email render failed: ${errorText(err)}` };
   }
 }
