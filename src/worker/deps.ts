@@ -2,7 +2,7 @@ import type { Database } from "../db/types";
 import { createDispatcher, type Dispatcher } from "../delivery/dispatcher";
 import { createOutboxMetrics } from "../delivery/metrics-outbox";
 import type { Deps } from "../deps";
-import { type Env, parseEnv } from "../env";
+import { appConfig, type Env, parseEnv } from "../env";
 import { systemClock } from "../lib/clock";
 import { createKeys, decodeSecretKey, type Keys } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/log";
@@ -96,22 +96,13 @@ export async function requestDeps(bindings: WorkerEnv, ctx: ExecutionContext): P
     remoteAddress: (c) => c.req.header("cf-connecting-ip") ?? undefined,
     onAccepted: (eventId) => later("fan-out enqueue", bindings.FANOUT_QUEUE.send({ event_id: eventId })),
     onQueued: () => later("delivery enqueue", sweepDue(database.db, bindings.DELIVERY_QUEUE, systemClock.now())),
-    config: {
+    config: appConfig(env, {
       adminToken: base.adminToken,
       ingestSecret: base.ingestSecret,
       publicUrl: base.publicUrl,
-      allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
-      resendWebhookSecret: env.RESEND_WEBHOOK_SECRET,
-      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-      publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+      // Cloudflare's CF-Connecting-IP is the client address; X-Forwarded-For is not used in a Worker
       trustProxy: false,
-      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
-      metricsToken: env.METRICS_TOKEN,
-      slack:
-        env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
-          ? { clientId: env.SLACK_CLIENT_ID, clientSecret: env.SLACK_CLIENT_SECRET, apiUrl: env.SLACK_API_URL }
-          : undefined,
-    },
+    }),
   };
 }
 
