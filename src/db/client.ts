@@ -22,7 +22,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.m
 export const MIGRATION_LOCK_KEY = "7164208264314713953";
 
 /** The PostgreSQL pool's timeouts (milliseconds); see `openDatabase` for why each exists. */
-export const POOL_DEFAULTS = {
+const POOL_DEFAULTS = {
   connectTimeoutMs: 5_000,
   idleTimeoutMs: 30_000,
   maxLifetimeMs: 30 * 60_000,

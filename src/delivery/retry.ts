@@ -3,7 +3,7 @@
  * 30 min, 2 h, 5 h, 10 h, 10 h — each with ±20 % jitter so a provider outage doesn't come back
  * as a thundering herd. After the last one the notification is failed.
  */
-export const RETRY_SCHEDULE_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+const RETRY_SCHEDULE_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length;
 
 /**

@@ -13,7 +13,7 @@
 import type { ResolveHost } from "../lib/resolve";
 
 /** What a refusal says an operator can do about it (ALLOW_PRIVATE_WEBHOOK_TARGETS lifts every refusal here). */
-export const PRIVATE_TARGETS_HINT = "set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets";
+const PRIVATE_TARGETS_HINT = "set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow private, loopback and link-local targets";
 
 const PRIVATE = "a private address";
 const LOOPBACK = "a loopback address";
@@ -67,11 +67,9 @@ function inV4(ip: number, net: number, len: number): boolean {
 }
 
 /** Why an IPv4 address (as uint32) is refused, or null when it is public. */
-export function ipv4RefusalReason(ip: number): string | null {
+function ipv4RefusalReason(ip: number): string | null {
   return V4_RANGES.find(([net, len]) => inV4(ip, net, len))?.[2] ?? null;
 }
-
-export const isBlockedIPv4 = (ip: number): boolean => ipv4RefusalReason(ip) !== null;
 
 const formatIPv4 = (ip: number) => [24, 16, 8, 0].map((s) => (ip >>> s) & 0xff).join(".");
 
@@ -116,7 +114,7 @@ function embedded(hi: number, lo: number, form: string): string | null {
 }
 
 /** Why an IPv6 address (eight groups) is refused, or null when it may be reached. */
-export function ipv6RefusalReason(g: number[]): string | null {
+function ipv6RefusalReason(g: number[]): string | null {
   const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
   if (zero(0, 8)) return "the unspecified address";
   if (zero(0, 7) && g[7] === 1) return LOOPBACK;
@@ -145,10 +143,8 @@ export function ipv6RefusalReason(g: number[]): string | null {
   return null;
 }
 
-export const isBlockedIPv6 = (g: number[]): boolean => ipv6RefusalReason(g) !== null;
-
 /** Why an address (v4 or v6 literal) must not be reached, or null; what cannot be parsed is refused. */
-export function refusalReason(address: string): string | null {
+function refusalReason(address: string): string | null {
   const v4 = parseIPv4(address);
   if (v4 !== null) return ipv4RefusalReason(v4);
   const v6 = parseIPv6(address);
@@ -171,7 +167,7 @@ export function refusedAddressMessage(host: string, address: string): string {
   return `${what}; ${PRIVATE_TARGETS_HINT}`;
 }
 
-export const isIpLiteral = (host: string) => parseIPv4(host) !== null || parseIPv6(host) !== null;
+const isIpLiteral = (host: string) => parseIPv4(host) !== null || parseIPv6(host) !== null;
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 

@@ -61,7 +61,7 @@ function offsetAt(t: number, tz: string): number {
 }
 
 /** The instant at which `tz` shows this local date and hour (see the module note for gaps and overlaps). */
-export function localToInstant(year: number, month: number, day: number, hour: number, tz: string): Date {
+function localToInstant(year: number, month: number, day: number, hour: number, tz: string): Date {
   const wall = Date.UTC(year, month - 1, day, hour);
   // One transition at most lies within a day either side: the offsets before and after it.
   const before = offsetAt(wall - 86_400_000, tz);

@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** The contract's error codes, each with the one status it answers. */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   tier_limit: 403,

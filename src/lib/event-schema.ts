@@ -13,7 +13,7 @@ const text = (max: number) => str(max).min(1);
 export const datetime = z.iso.datetime({ offset: true }).refine(isStorableInstant, STORABLE_INSTANT_MESSAGE);
 const httpUrl = str(2048).refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), "must be an http(s) URL");
 
-export const severity = z.enum(SEVERITIES);
+const severity = z.enum(SEVERITIES);
 
 export const ChangeSchema = z
   .object({

@@ -47,9 +47,6 @@ export const documentLabel = (s: Pick<ChangeSummary, "platform" | "document">): 
 export const headline = (s: Pick<ChangeSummary, "platform" | "document" | "type">): string =>
   `${documentLabel(s)} ${VERB[s.type]}`;
 
-export const highestSeverity = (items: readonly { severity: Severity; occurred_at: string }[]): Severity | undefined =>
-  sortBySeverity(items)[0]?.severity;
-
 const listFormat = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
 
 /** "Anthropic, Windsurf, and Netflix" */
@@ -133,7 +130,7 @@ export function subjectFor(content: MessageContent): string {
 }
 
 /** "Your clausewatch Professional trial is ending: 2 watches and 1 channel will pause" */
-export function trialEndingSubject(n: TrialEndingContent): string {
+function trialEndingSubject(n: TrialEndingContent): string {
   const pausing = [
     n.watches.length + n.more_watches > 0 ? plural(n.watches.length + n.more_watches, "watch", "watches") : "",
     n.channels.length + n.more_channels > 0 ? plural(n.channels.length + n.more_channels, "channel") : "",
@@ -157,7 +154,7 @@ export const CHANNEL_TYPE_LABEL = { email: "Email", slack: "Slack", webhook: "We
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** A day-precision formatter in the reader's zone; an unknown zone falls back to UTC. */
-export function dateFormat(timeZone = "UTC"): Intl.DateTimeFormat {
+function dateFormat(timeZone = "UTC"): Intl.DateTimeFormat {
   let f = dateFormats.get(timeZone);
   if (!f) {
     try {

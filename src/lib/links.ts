@@ -4,7 +4,7 @@ import { signToken } from "./tokens";
 /** A sign-in link works this long (it travels only to the account address or the API caller). */
 export const SIGN_IN_LINK_DAYS = 7;
 /** Manage links sit in Slack history and webhook logs for long; all they can do is mail the owner. */
-export const MANAGE_LINK_DAYS = 365;
+const MANAGE_LINK_DAYS = 365;
 /** Unsubscribe links must keep working long after the message was read. */
 export const UNSUBSCRIBE_LINK_DAYS = 365;
 
@@ -32,7 +32,7 @@ export async function signInLink(keys: Keys, publicUrl: string, user: { id: stri
 }
 
 /** A manage link: a page that can only email a fresh sign-in link to the account address. */
-export async function manageLink(keys: Keys, publicUrl: string, userId: string, issuedAt: Date): Promise<string> {
+async function manageLink(keys: Keys, publicUrl: string, userId: string, issuedAt: Date): Promise<string> {
   const token = await signToken(keys, { p: "manage", s: userId, e: secs(issuedAt) + MANAGE_LINK_DAYS * 86_400 });
   return `${publicUrl}/manage/${encodeURIComponent(token)}`;
 }

@@ -12,5 +12,4 @@ export function isValidTimeZone(tz: string): boolean {
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Day = (typeof DAYS)[number];
 
-export const addMinutes = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
 export const addDays = (d: Date, n: number) => new Date(d.getTime() + n * 86_400_000);

@@ -2,7 +2,7 @@ import type { Keys } from "./crypto";
 import { signToken } from "./tokens";
 
 /** How long an address's confirmation link works. */
-export const VERIFY_LINK_DAYS = 7;
+const VERIFY_LINK_DAYS = 7;
 
 /**
  * The confirmation link of an email channel (double opt-in), signed for that channel. Derived

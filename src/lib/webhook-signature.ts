@@ -9,7 +9,7 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "no
  */
 
 /** The sender's clock may be this far off ours, either way (the Standard Webhooks default). */
-export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
 const PREFIX = "whsec_";
 

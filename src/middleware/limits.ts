@@ -6,7 +6,7 @@ import { ApiError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
 /** Bodies are small everywhere but ingest (1 MiB, checked by its own route before parsing). */
-export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = 256 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** Operator jobs and the audit export may run long: the deadline does not apply to them. */

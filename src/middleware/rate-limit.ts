@@ -127,7 +127,7 @@ class InsuranceLimiter extends RateLimiterMemory {
  * sent and would let anyone pick a fresh budget. Otherwise only the socket counts and the header
  * is ignored.
  */
-export function clientAddress(c: Context, trustProxy: boolean, remote?: RemoteAddress): string {
+function clientAddress(c: Context, trustProxy: boolean, remote?: RemoteAddress): string {
   if (trustProxy) {
     const hops = (c.req.header("x-forwarded-for") ?? "")
       .split(",")

@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from "hono";
  * A page that runs script (the preference page) sets its own policy with a per-response nonce,
  * which is left alone.
  */
-export const DEFAULT_PAGE_CSP =
+const DEFAULT_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**

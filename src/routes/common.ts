@@ -27,7 +27,7 @@ export function createRouter() {
   return router;
 }
 
-export const ErrorSchema = z
+const ErrorSchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: "invalid_request" }),

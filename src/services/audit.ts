@@ -111,7 +111,7 @@ function exportWriter(o: StreamOptions) {
  * HMAC) only on the pull after the last bytes were taken; a cancel (the client went away) or a
  * failure before that makes it `incomplete`.
  */
-export function auditExportStream(o: StreamOptions): ReadableStream<Uint8Array> {
+function auditExportStream(o: StreamOptions): ReadableStream<Uint8Array> {
   const frame = FRAMING[o.record.format];
   const chunks = auditChunks(o.db, o.record.userId, o.range, o.chunkRows);
   const w = exportWriter(o);

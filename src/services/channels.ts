@@ -68,7 +68,7 @@ const WebhookFields = z.object({ url: z.string().min(1).max(2048) });
  * What may be shown of a webhook URL: scheme, host and the path with long segments (which are
  * often tokens, as in Slack incoming webhooks) cut, and no query.
  */
-export function redactUrl(url: URL): string {
+function redactUrl(url: URL): string {
   const path = url.pathname
     .split("/")
     .map((seg) => (seg.length > 12 ? `${seg.slice(0, 4)}…` : seg))

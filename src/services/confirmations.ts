@@ -16,7 +16,7 @@ import { ApiError } from "../lib/errors";
 export { optOutOfConfirmations };
 
 /** Confirmation emails one address may be sent in 24 hours, counted across every account. */
-export const CONFIRMATIONS_PER_DAY = 3;
+const CONFIRMATIONS_PER_DAY = 3;
 const DAY_MS = 86_400_000;
 
 export type ConfirmationVerdict = "send" | "opted_out";

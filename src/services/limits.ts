@@ -99,7 +99,7 @@ export function planTierLimits(userId: string, tier: Tier, ws: readonly WatchRow
 }
 
 /** What a tier would pause or resume for one user, without writing anything. */
-export async function previewTierLimits(db: Db, userId: string, tier: Tier): Promise<LimitPlan> {
+async function previewTierLimits(db: Db, userId: string, tier: Tier): Promise<LimitPlan> {
   const state = (await loadLimitState(db, [userId])).get(userId);
   return planTierLimits(userId, tier, state?.watches ?? [], state?.channels ?? []);
 }

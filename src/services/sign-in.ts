@@ -25,7 +25,7 @@ import { queueNotice } from "./notices";
 export { SIGN_IN_LINK_DAYS } from "../lib/links";
 export const SESSION_TTL_S = 2 * 60 * 60;
 /** Sign-in emails one account can be sent per hour, whoever asks for them. */
-export const SIGN_IN_EMAILS_PER_HOUR = 3;
+const SIGN_IN_EMAILS_PER_HOUR = 3;
 
 /** The user a sign-in link was made for, or null: bad signature, expired, or issued before a revoke. */
 export async function userFromSignInToken(db: Db, keys: Keys, token: string, now: Date): Promise<UserRow | null> {

@@ -94,7 +94,7 @@ export async function requestSignup(db: Db, req: SignupRequest, now: Date): Prom
 }
 
 /** The sign-up a valid link names, unspent and unexpired, or null; changes nothing (the GET page). */
-export async function pendingSignup(db: Db, id: string, now: Date) {
+async function pendingSignup(db: Db, id: string, now: Date) {
   const [row] = await db.select().from(signups).where(eq(signups.id, id)).limit(1);
   if (!row) return { state: "unknown" as const };
   if (row.usedAt) return { state: "used" as const };
@@ -175,7 +175,7 @@ export type ConfirmResult =
  * Confirms the sign-up `id` (from a verified `signup` token) at `now`: once, whoever races. New
  * addresses also get the welcome email (queued here); the caller wakes the dispatcher.
  */
-export async function confirmSignup(db: Db, id: string, now: Date): Promise<ConfirmResult> {
+async function confirmSignup(db: Db, id: string, now: Date): Promise<ConfirmResult> {
   return db.transaction(async (tx) => {
     const [req] = await tx
       .update(signups)

@@ -17,9 +17,9 @@ import { channelEnv, checkChannelTier, createChannel, queueChannelTest } from ".
  * into a cookie of the browser that started (the route sets it), so a state cannot be completed in
  * someone else's browser (which would connect their workspace to our user).
  */
-export const SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize";
+const SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize";
 /** chat:write posts messages; incoming-webhook makes Slack show a channel picker during install. */
-export const SLACK_SCOPES = "chat:write,incoming-webhook";
+const SLACK_SCOPES = "chat:write,incoming-webhook";
 export const STATE_TTL_S = 10 * 60;
 
 type SlackDeps = Pick<Deps, "database" | "keys" | "config" | "log" | "resolveHost" | "onQueued">;

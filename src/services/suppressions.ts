@@ -12,7 +12,7 @@ import { ApiError } from "../lib/errors";
  */
 
 /** Resend webhook bodies are at most this long. */
-export const RESEND_WEBHOOK_MAX_BYTES = 256 * 1024;
+const RESEND_WEBHOOK_MAX_BYTES = 256 * 1024;
 
 /** What we read of Resend's webhook events (everything else is ignored). */
 const ResendEvent = z.object({

@@ -44,7 +44,7 @@ export interface NewUser {
 }
 
 /** `cw_` + 256 random bits; shown once, stored as SHA-256. */
-export async function mintApiKey(): Promise<StoredKey & { key: string }> {
+async function mintApiKey(): Promise<StoredKey & { key: string }> {
   const key = `cw_${randomToken(32)}`;
   return { key, hash: await sha256Hex(key), prefix: key.slice(0, 7) };
 }

@@ -34,7 +34,7 @@ export interface WatchPatch {
 }
 
 /** The canonical form of what a watch matches; unique per user. */
-export const watchFingerprint = (w: WatchShape): Promise<string> =>
+const watchFingerprint = (w: WatchShape): Promise<string> =>
   sha256Hex(JSON.stringify([w.platform, w.document, w.provision, w.minSeverity, w.categories]));
 
 /** The shape with what a write derives from it: the severity rank the fan-out compares, the fingerprint. */

@@ -7,7 +7,7 @@ import type { Logger } from "../lib/log";
 import type { DeliveryMessage, FanoutMessage, MessageBatch, Queue } from "./bindings";
 
 /** Queues delay a message by at most 12 h; the outbox's longest wait (10 h + 20 % jitter) fits. */
-export const MAX_DELAY_SECONDS = 43_200;
+const MAX_DELAY_SECONDS = 43_200;
 /** How many due rows one sweep enqueues; the next minute's sweep takes the rest. */
 const SWEEP_LIMIT = 1_000;
 /** Events fanned out per transaction, and rounds per fan-out message batch. */
@@ -26,7 +26,7 @@ const delayFor = (at: Date | string, now: Date) =>
  * Wakes the delivery consumer for these rows, each at its `next_attempt_at` (queue messages carry
  * a delay; Queues sends at most 100 messages per call).
  */
-export async function enqueueDeliveries(queue: Queue<DeliveryMessage>, due: readonly Due[], now: Date): Promise<number> {
+async function enqueueDeliveries(queue: Queue<DeliveryMessage>, due: readonly Due[], now: Date): Promise<number> {
   for (let i = 0; i < due.length; i += 100) {
     await queue.sendBatch(
       due.slice(i, i + 100).map((d) => ({ body: { notification_id: d.id }, delaySeconds: delayFor(d.next_attempt_at, now) })),

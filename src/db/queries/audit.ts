@@ -55,7 +55,7 @@ export interface AuditRange {
 const isoCol = (col: SQL) => sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Rows per chunk: each is formatted, hashed and handed on before the next is read. */
-export const AUDIT_CHUNK_ROWS = 1000;
+const AUDIT_CHUNK_ROWS = 1000;
 
 /**
  * One keyset chunk of a user's audit rows, oldest first by (created_at, notification id, event id):
@@ -63,14 +63,7 @@ export const AUDIT_CHUNK_ROWS = 1000;
  * have events left), so a chunk never grows with the export. Timestamps come back as ISO text
  * (the same on both drivers); the cursor compares them as timestamptz.
  */
-export async function auditChunk(
-  db: Db,
-  userId: string,
-  r: AuditRange,
-  after: AuditKey | undefined,
-  limit: number,
-  span = limit,
-) {
+async function auditChunk(db: Db, userId: string, r: AuditRange, after: AuditKey | undefined, limit: number, span = limit) {
   const conds: SQL[] = [sql`n0.user_id = ${userId}`, sql`n0.created_at <= ${instant(r.cutoff)}`];
   if (r.since) conds.push(sql`n0.created_at >= ${instant(r.since)}`);
   if (r.until) conds.push(sql`n0.created_at < ${instant(r.until)}`);

@@ -27,7 +27,7 @@ export interface ElsewhereCandidate extends ElsewhereKey {
 }
 
 /** Events looked at per key: "the latest stored changes", enough for 3 platforms after de-duplication. */
-export const ELSEWHERE_SCAN = 15;
+const ELSEWHERE_SCAN = 15;
 /** Characters of wording kept per candidate (the renderers clip further). */
 const EXCERPT_CHARS = 400;
 

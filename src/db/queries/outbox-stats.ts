@@ -3,7 +3,7 @@ import { instant } from "../sql";
 import { type Db, rows } from "../types";
 
 /** How long "recent failures" look back. */
-export const FAILURE_WINDOW_MS = 60 * 60 * 1000;
+const FAILURE_WINDOW_MS = 60 * 60 * 1000;
 
 export interface OutboxStats {
   /** notifications not in a final state, by channel type and status (only non-zero groups) */

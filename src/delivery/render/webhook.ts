@@ -1,6 +1,6 @@
 import type { RenderWebhook, WebhookPayload } from "../types";
 
-export const TEST_MESSAGE = "This is a test message from clausewatch: this endpoint will receive alerts and digests.";
+const TEST_MESSAGE = "This is a test message from clausewatch: this endpoint will receive alerts and digests.";
 
 /**
  * The webhook body (contract: "What receivers get"). Change summaries go out as the dispatcher

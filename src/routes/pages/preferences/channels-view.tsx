@@ -21,7 +21,7 @@ const DISABLED_WHY: Record<string, string> = {
 };
 
 /** Why a channel is or is not delivering, in words. */
-export function channelStatus(ch: ChannelRow): string {
+function channelStatus(ch: ChannelRow): string {
   switch (ch.status) {
     case "active":
       return "Active";
@@ -77,7 +77,7 @@ function ChannelCard({ m, ch }: { m: PageModel; ch: ChannelRow }) {
 }
 
 /** A new webhook's signing secret, once: selectable text, and a Copy button where script runs. */
-export function SecretCard({ m }: { m: PageModel }) {
+function SecretCard({ m }: { m: PageModel }) {
   if (!m.secret) return null;
   return (
     <div class="notice ok" role="status" id="secret">

@@ -17,18 +17,18 @@ const DAY_NAME: Record<(typeof DAYS)[number], string> = {
 };
 
 /** "America/New_York" → "New York time"; "UTC" stays "UTC". */
-export function zoneWords(zone: string): string {
+function zoneWords(zone: string): string {
   if (zone === "UTC" || zone === "Etc/UTC") return "UTC";
   const city = zone.split("/").pop()?.replace(/_/g, " ") ?? zone;
   return `${city} time`;
 }
 
 /** "Mondays at 9:00, New York time" */
-export const scheduleWords = (day: (typeof DAYS)[number], hour: number, zone: string) =>
+const scheduleWords = (day: (typeof DAYS)[number], hour: number, zone: string) =>
   `${DAY_NAME[day]}s at ${hour}:00, ${zoneWords(zone)}`;
 
 /** How alerts are timed, in a sentence or two. */
-export function alertWords(window: number, quiet: { start: string; end: string } | null, zone: string): string {
+function alertWords(window: number, quiet: { start: string; end: string } | null, zone: string): string {
   const timing =
     window === 0
       ? "Alerts are sent as soon as a change arrives."

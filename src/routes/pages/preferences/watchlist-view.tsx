@@ -6,7 +6,7 @@ import { FieldError, invalid, kept, Notice, type PageModel, Post } from "./model
 import { limitHint, planFeatures, planName, upgradeLine } from "./plans";
 
 /** Two letters for a platform's badge: the initials of its first two words, or its first two letters. */
-export function initials(name: string): string {
+function initials(name: string): string {
   const words = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   if (words.length === 0) return "?";
   const two = words.length > 1 ? `${[...words[0]][0]}${[...words[1]][0]}` : [...words[0]].slice(0, 2).join("");
@@ -20,7 +20,7 @@ const shade = (slug: string) => {
   return `b${h % 6}`;
 };
 
-export function Badge({ slug, name }: { slug: string; name: string }) {
+function Badge({ slug, name }: { slug: string; name: string }) {
   return (
     <span class={`badge ${shade(slug)}`} aria-hidden="true">
       {slug === "*" ? "All" : initials(name)}
