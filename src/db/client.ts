@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -122,8 +123,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
       },
     };
   }
-  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+  const client = opts.dataDir ? await openPgliteDir(opts.dataDir) : new PGlite();
   const pdb = drizzlePglite({ client, schema });
   // PGlite is one process's database: nothing else can migrate it at the same time, so no lock.
   if (opts.migrate !== false) await migratePglite(pdb, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -138,6 +138,29 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
     close: () => client.close(),
     listen: async () => async () => {},
   };
+}
+
+/**
+ * PGlite's settings for a data directory. PostgreSQL's default 128 MB of shared buffers lives in
+ * PGlite's WebAssembly memory, which grows and never shrinks: under load the buffers fill and stay
+ * resident. Reads that miss them go to the operating system's page cache through the file
+ * system, so 16 MB costs little here (bench:ingest on PGlite measures both) and keeps RSS down.
+ */
+const PGLITE_CONF = ["shared_buffers = 16MB"];
+
+/**
+ * Opens PGlite on a data directory. A new directory is first created by a throwaway instance:
+ * initdb runs inside PGlite's WebAssembly memory and leaves it several hundred megabytes larger
+ * (measured: 790 MB resident after initdb against 310 MB for a re-opened directory), memory that
+ * one instance never gives back but a closed, unreachable instance does.
+ */
+async function openPgliteDir(dataDir: string): Promise<PGlite> {
+  if (!existsSync(join(dataDir, "PG_VERSION"))) {
+    mkdirSync(dataDir, { recursive: true });
+    const init = await PGlite.create(dataDir, { postgresqlconf: PGLITE_CONF });
+    await init.close();
+  }
+  return PGlite.create(dataDir, { postgresqlconf: PGLITE_CONF });
 }
 
 /**

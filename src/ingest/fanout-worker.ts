@@ -1,5 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { events } from "../db/schema";
+import { instant } from "../db/sql";
 import { type Database, type Db, rows, textArray } from "../db/types";
 import type { Clock } from "../lib/clock";
 import { type ChangeEvent, eventFacts } from "../lib/event-schema";
@@ -64,9 +65,14 @@ export async function fanOutPending(
       .where(sql`${events.fannedOutAt} is null`)
       .orderBy(events.receivedAt, events.id)
       .limit(batchSize);
+    await upsertCatalog(
+      tx,
+      pending.map((p) => p.payload),
+      now,
+    );
+    const done: FannedOut[] = [];
     for (const { id, payload } of pending) {
       const e: ChangeEvent = payload;
-      await upsertCatalog(tx, e, now);
       const r = await fanOut(tx, {
         eventId: id,
         platform: e.platform.slug,
@@ -74,31 +80,20 @@ export async function fanOutPending(
         facts: eventFacts(e),
         now,
       });
-      await tx
-        .update(events)
-        .set({ fannedOutAt: now, matchedUsers: r.matchedUsers, alerts: r.alerts, digestItems: r.digestItems })
-        .where(eq(events.id, id));
       opts.log?.debug("event fanned out", {
         event_id: id,
         matched_users: r.matchedUsers,
         alerts: r.alerts,
         digest_items: r.digestItems,
       });
+      done.push({ id, ...r });
       round.events++;
       round.eventIds.push(id);
       round.matchedUsers += r.matchedUsers;
       round.alerts += r.alerts;
       round.digestItems += r.digestItems;
     }
-    if (round.eventIds.length > 0) {
-      // "How other platforms handle this" reads these (db/queries/elsewhere.ts): written here, once
-      // per batch, rather than by a trigger on ingest's INSERT, which the producer waits for
-      await tx.execute(sql`insert into event_categories (category, received_at, event_id, platform_slug)
-        select distinct c, e.received_at, e.id, e.platform_slug
-        from events e, unnest(e.categories) as c
-        where e.id = any(${textArray(round.eventIds)})
-        on conflict do nothing`);
-    }
+    await markFannedOut(tx, done, now);
     return round;
   });
   if (round.events > 0) {
@@ -111,6 +106,38 @@ export async function fanOutPending(
     });
   }
   return round;
+}
+
+interface FannedOut {
+  id: string;
+  matchedUsers: number;
+  alerts: number;
+  digestItems: number;
+}
+
+/**
+ * Records a batch's counts on its event rows and indexes the events by category, in one
+ * statement. "How other platforms handle this" reads event_categories (db/queries/elsewhere.ts):
+ * written here, once per batch, rather than by a trigger on ingest's INSERT, which the producer
+ * waits for.
+ */
+async function markFannedOut(tx: Db, done: FannedOut[], now: Date): Promise<void> {
+  if (done.length === 0) return;
+  const ints = (xs: number[]) => sql`${sql.param(xs)}::int[]`;
+  await tx.execute(sql`with counts as (
+      select * from unnest(${textArray(done.map((d) => d.id))}, ${ints(done.map((d) => d.matchedUsers))},
+        ${ints(done.map((d) => d.alerts))}, ${ints(done.map((d) => d.digestItems))}) as c(id, matched_users, alerts, digest_items)
+    ),
+    marked as (
+      update events e
+      set fanned_out_at = ${instant(now)}, matched_users = c.matched_users, alerts = c.alerts, digest_items = c.digest_items
+      from counts c where e.id = c.id
+      returning e.id, e.received_at, e.categories, e.platform_slug
+    )
+    insert into event_categories (category, received_at, event_id, platform_slug)
+    select distinct cat, m.received_at, m.id, m.platform_slug
+    from marked m, unnest(m.categories) as cat
+    on conflict do nothing`);
 }
 
 /** Fans out until nothing is pending (waiting for the lock): for tests, scripts and benchmarks. */

@@ -82,3 +82,24 @@ describe("fan-out timing of joined alerts", () => {
     }
   });
 });
+
+describe("digest items without a foreign key to users", () => {
+  it("deleting users deletes their digest items (statement trigger), and only theirs", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const gone = await createUser(ctx, { tier: "free" });
+    const other = await createUser(ctx, { tier: "free" });
+    const third = await createUser(ctx, { tier: "free" });
+    for (const u of [gone, other, third]) await watch(ctx, u, { platform: a.platform.slug });
+    expect((await postEvent(ctx, a)).fanout?.digest_items).toBe(3);
+    const items = async (id: string) =>
+      Number(
+        (await rows<{ n: string }>(ctx.database.db, sql`select count(*) as n from digest_items where user_id = ${id}`))[0].n,
+      );
+    expect(await items(gone.id)).toBe(1);
+
+    await ctx.database.db.execute(sql`delete from users where id in (${gone.id}, ${third.id})`);
+    expect(await items(gone.id)).toBe(0);
+    expect(await items(third.id)).toBe(0);
+    expect(await items(other.id)).toBe(1);
+  });
+});
