@@ -18,6 +18,21 @@ const EVENTS_CHANNEL = "clausewatch_events";
  */
 const FANOUT_LOCK_KEY = 7377299089600553249n;
 const BATCH = 100;
+/**
+ * PGlite runs every statement on the one JavaScript thread, one at a time, and a transaction holds
+ * it whole: while a batch is fanned out no request is even parsed, and the next batch, queued the
+ * moment the last commits, goes ahead of the requests that arrived meanwhile. So on PGlite accepts
+ * come first: a round waits for a pause in accepts (`PGLITE_QUIET_MS` without one) but never longer
+ * than `PGLITE_MAX_DEFER_MS`, and a batch stops after `PGLITE_BUDGET_MS` (at least one event done).
+ * Under a burst the producer keeps fast answers and the fan-out catches up behind it; under
+ * sustained load the fan-out still gets a batch every `PGLITE_MAX_DEFER_MS`. PostgreSQL gives the
+ * fan-out a connection and a server process of its own: none of this applies there.
+ */
+const PGLITE_BUDGET_MS = 15;
+/** the batch budget on PGlite when no accept came since the last round: catching up, nothing waits */
+const PGLITE_IDLE_BUDGET_MS = 100;
+const PGLITE_QUIET_MS = 10;
+const PGLITE_MAX_DEFER_MS = 200;
 
 interface FanoutRound {
   /** events fanned out in this round */
@@ -29,6 +44,8 @@ interface FanoutRound {
   busy: boolean;
   /** the events fanned out, in order (the Worker wakes delivery for the alerts they joined) */
   eventIds: string[];
+  /** more events were pending than this round took (a full batch, or the time budget ran out) */
+  more: boolean;
 }
 
 /**
@@ -45,12 +62,12 @@ interface FanoutRound {
 export async function fanOutPending(
   db: Db,
   now: Date,
-  opts: { batchSize?: number; wait?: boolean; log?: Logger } = {},
+  opts: { batchSize?: number; wait?: boolean; log?: Logger; budgetMs?: number } = {},
 ): Promise<FanoutRound> {
   const batchSize = opts.batchSize ?? BATCH;
   const started = performance.now();
   const round = await db.transaction(async (tx) => {
-    const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false, eventIds: [] };
+    const round: FanoutRound = { events: 0, matchedUsers: 0, alerts: 0, digestItems: 0, busy: false, eventIds: [], more: false };
     if (opts.wait) await tx.execute(sql`select pg_advisory_xact_lock(${FANOUT_LOCK_KEY.toString()}::bigint)`);
     else {
       const [got] = await rows<{ ok: boolean }>(
@@ -59,6 +76,7 @@ export async function fanOutPending(
       );
       if (!got?.ok) return { ...round, busy: true };
     }
+    const begun = performance.now();
     const pending = await tx
       .select({ id: events.id, payload: events.payload })
       .from(events)
@@ -72,6 +90,7 @@ export async function fanOutPending(
     );
     const done: FannedOut[] = [];
     for (const { id, payload } of pending) {
+      if (opts.budgetMs !== undefined && done.length > 0 && performance.now() - begun > opts.budgetMs) break;
       const e: ChangeEvent = payload;
       const r = await fanOut(tx, {
         eventId: id,
@@ -94,6 +113,7 @@ export async function fanOutPending(
       round.digestItems += r.digestItems;
     }
     await markFannedOut(tx, done, now);
+    round.more = done.length < pending.length || pending.length === batchSize;
     return round;
   });
   if (round.events > 0) {
@@ -157,6 +177,8 @@ interface FanoutWorkerOptions {
   /** called after a round queued alerts (wake the dispatcher) */
   onQueued?: () => void;
   batchSize?: number;
+  /** stop a batch after this many ms (default on PGlite: 15, or 100 when no accept came since the last round; none on PostgreSQL) */
+  budgetMs?: number;
   pollMs?: number;
 }
 
@@ -166,17 +188,46 @@ interface FanoutWorkerOptions {
  */
 export function createFanoutWorker(o: FanoutWorkerOptions): WorkerLoop {
   const batchSize = o.batchSize ?? BATCH;
-  return createWorkerLoop({
+  const pglite = o.database.kind === "pglite";
+  let lastWake = 0;
+  let accepted = true;
+  const loop = createWorkerLoop({
     name: "fan-out",
     log: o.log,
     pollMs: o.pollMs,
     listen: (onNotify) => o.database.listen(EVENTS_CHANNEL, onNotify),
     round: async () => {
-      const r = await fanOutPending(o.database.db, o.clock.now(), { batchSize, log: o.log });
+      if (pglite) await pauseInAccepts(() => lastWake);
+      const budgetMs = o.budgetMs ?? (pglite ? (accepted ? PGLITE_BUDGET_MS : PGLITE_IDLE_BUDGET_MS) : undefined);
+      accepted = false;
+      const r = await fanOutPending(o.database.db, o.clock.now(), { batchSize, budgetMs, log: o.log });
       if (r.alerts > 0) o.onQueued?.();
-      return r.events === batchSize;
+      // a PGlite round blocked the thread: requests that came meanwhile are not even read yet, so
+      // the quiet gap counts from its end
+      lastWake = performance.now();
+      return r.more;
     },
   });
+  return {
+    ...loop,
+    // ingest wakes the worker after each accept: the time of the last one is what PGlite waits on
+    wake: () => {
+      lastWake = performance.now();
+      accepted = true;
+      loop.wake();
+    },
+  };
+}
+
+/** Resolves once no accept has woken the worker for `PGLITE_QUIET_MS`, or after `PGLITE_MAX_DEFER_MS`. */
+async function pauseInAccepts(lastWake: () => number): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const now = performance.now();
+    const quietFor = now - lastWake();
+    if (quietFor >= PGLITE_QUIET_MS || now - started >= PGLITE_MAX_DEFER_MS) return;
+    await new Promise((r) => setTimeout(r, PGLITE_QUIET_MS - quietFor));
+  }
 }
 
 /** Tells other replicas' fan-out workers there are accepted events (PostgreSQL; nothing on PGlite). */

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rows } from "../../src/db/types";
+import { fanOutPending } from "../../src/ingest/fanout-worker";
 import { createTestContext, createUser, postEvent, type TestContext, watch } from "../helpers/app";
 import { fileDatabaseUrl, onPostgres } from "../helpers/db";
 import { freshEvent } from "../helpers/events";
@@ -80,6 +81,28 @@ describe("fan-out timing of joined alerts", () => {
       release();
       await other.end();
     }
+  });
+});
+
+describe("fan-out batches", () => {
+  it("a time budget cuts a batch after its first event; the rest stay pending, in arrival order", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const evs = [a, ...[1, 2].map(() => freshEvent("05-anthropic-arbitration", { platformSlug: a.platform.slug }))];
+    const u = await createUser(ctx, { tier: "watcher" });
+    await watch(ctx, u, { platform: evs[0].platform.slug });
+    for (const e of evs) {
+      expect((await postEvent(ctx, e, { fanOut: false })).status).toBe(202);
+      ctx.clock.advance(1_000);
+    }
+    const first = await fanOutPending(ctx.database.db, ctx.clock.now(), { wait: true, budgetMs: 0 });
+    expect(first).toMatchObject({ events: 1, eventIds: [evs[0].id], more: true, digestItems: 1 });
+    const rest = await fanOutPending(ctx.database.db, ctx.clock.now(), { wait: true });
+    expect(rest).toMatchObject({ events: 2, eventIds: [evs[1].id, evs[2].id], more: false });
+    const [row] = await rows<{ matched_users: number; digest_items: number }>(
+      ctx.database.db,
+      sql`select matched_users, digest_items from events where id = ${evs[2].id} and fanned_out_at is not null`,
+    );
+    expect(row).toEqual({ matched_users: 1, digest_items: 1 });
   });
 });
 
