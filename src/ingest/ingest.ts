@@ -1,5 +1,6 @@
-import { events } from "../db/schema";
-import type { Db } from "../db/types";
+import { sql } from "drizzle-orm";
+import { instant } from "../db/sql";
+import { type Db, rows, textArray } from "../db/types";
 import { type ChangeEvent, eventFacts } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
 
@@ -26,25 +27,19 @@ export async function acceptEvent(
 ): Promise<AcceptResult> {
   const facts = eventFacts(e);
   const started = performance.now();
-  const inserted = await db
-    .insert(events)
-    .values({
-      id: e.id,
-      type: e.type,
-      occurredAt: new Date(e.occurred_at),
-      platformSlug: e.platform.slug,
-      documentSlug: e.document.slug,
-      severity: e.severity,
-      severityRank: facts.severityRank,
-      summary: e.summary,
-      categories: facts.categories,
-      provisionSlugs: facts.provisionSlugs,
-      payload: e,
-      rawBody,
-      receivedAt: now,
-    })
-    .onConflictDoNothing({ target: events.id })
-    .returning({ id: events.id });
+  // One statement written out rather than built: drizzle's insert builder cost ~70 µs of Node CPU
+  // per accept, a quarter of it (ingest's hot path; measured 296 → 228 µs per insert). `payload` is
+  // the validated event (unknown keys stripped, defaults applied), which is what every reader expects.
+  const inserted = await rows<{ id: string }>(
+    db,
+    sql`insert into events (id, type, occurred_at, platform_slug, document_slug, severity, severity_rank, summary,
+        categories, provision_slugs, payload, raw_body, received_at)
+      values (${e.id}, ${e.type}, ${instant(new Date(e.occurred_at))}, ${e.platform.slug}, ${e.document.slug}, ${e.severity},
+        ${facts.severityRank}, ${e.summary}, ${textArray(facts.categories)}, ${textArray(facts.provisionSlugs)},
+        ${JSON.stringify(e)}::jsonb, ${rawBody}, ${instant(now)})
+      on conflict (id) do nothing
+      returning id`,
+  );
   const seconds = (performance.now() - started) / 1000;
   if (inserted.length === 0) {
     observe?.log.debug("event duplicate", { event_id: e.id });
