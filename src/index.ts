@@ -13,6 +13,7 @@ import { createFanoutWorker, notifyEvents } from "./ingest/fanout-worker";
 import { startScheduler } from "./jobs/scheduler";
 import { runTrialJob } from "./jobs/trials";
 import { systemClock } from "./lib/clock";
+import { coalesce } from "./lib/coalesce";
 import { decodeSecretKey, type Keys } from "./lib/crypto";
 import { createNodeKeys } from "./lib/crypto-node";
 import { createLogger, type Logger } from "./lib/log";
@@ -102,15 +103,18 @@ function createPipeline(env: Env, o: { database: Database; keys: Keys; log: Logg
     log,
   });
   const dispatcher = createDispatcher({ database, channels, keys, clock: systemClock, log, metrics, publicUrl });
+  const notifyFailed = (err: unknown) => log.warn("notify failed", { error: String(err) });
+  const notifyDispatchers = coalesce(() => notifyOutbox(database), notifyFailed);
   const onQueued = () => {
     dispatcher.wake();
-    notifyOutbox(database).catch((err) => log.warn("notify failed", { error: String(err) }));
+    notifyDispatchers();
   };
   // Events are accepted with one INSERT; this worker matches and queues them after the answer.
   const fanout = createFanoutWorker({ database, clock: systemClock, log, onQueued });
+  const notifyFanouts = coalesce(() => notifyEvents(database), notifyFailed);
   const onAccepted = () => {
     fanout.wake();
-    notifyEvents(database).catch((err) => log.warn("notify failed", { error: String(err) }));
+    notifyFanouts();
   };
   return { metrics, channels, dispatcher, fanout, onQueued, onAccepted };
 }
