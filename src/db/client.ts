@@ -144,7 +144,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
  * PGlite's settings for a data directory. PostgreSQL's default 128 MB of shared buffers lives in
  * PGlite's WebAssembly memory, which grows and never shrinks: under load the buffers fill and stay
  * resident. Reads that miss them go to the operating system's page cache through the file
- * system, so 16 MB costs little here (bench:ingest on PGlite measures both) and keeps RSS down.
+ * system, so a small pool keeps RSS down at the cost of more reads through it.
  */
 const PGLITE_CONF = ["shared_buffers = 16MB"];
 
