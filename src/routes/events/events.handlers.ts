@@ -58,7 +58,11 @@ function parseEvent(bytes: Uint8Array): { event: ChangeEvent; raw: string } {
 export const postEvent: AppRouteHandler<typeof routes.postEvent> = async (c) => {
   const { event, raw } = parseEvent(await signedBytes(c));
   const { database, clock, log, metrics, onAccepted } = c.get("deps");
-  const result = await acceptEvent(database.db, event, raw, clock.now(), { log, metrics });
+  const result = await acceptEvent(database.db, event, raw, clock.now(), {
+    log,
+    metrics,
+    groupCommit: database.kind === "postgres",
+  });
   if (result.duplicate) return c.json({ event_id: event.id, duplicate: true as const }, 200);
   onAccepted?.(event.id);
   return c.json({ event_id: event.id, duplicate: false as const, status: "accepted" as const }, 202);
