@@ -159,6 +159,24 @@ const stuckSending = async () =>
   (await admin<{ n: number }[]>`select count(*)::int as n from notifications where status = 'sending' and lease_until < now()`)[0]
     .n;
 
+/**
+ * Waits until no notification is in `sending`: every claim recorded, handed back, or (a killed
+ * replica's) expired and taken again. An earlier scenario's leftovers must not be counted as the
+ * next one's: a row a killed replica delivered but never recorded stays `sending` until its 15 s
+ * lease runs out and a dispatcher takes it again. Answers how many are still there at the deadline.
+ */
+async function settledOutbox(deadlineMs = 45_000): Promise<number> {
+  const end = Date.now() + deadlineMs;
+  const sending = async () =>
+    (await admin<{ n: number }[]>`select count(*)::int as n from notifications where status = 'sending'`)[0].n;
+  let n = await sending();
+  while (n > 0 && Date.now() < end) {
+    await sleep(250);
+    n = await sending();
+  }
+  return n;
+}
+
 async function api(r: Replica, method: string, path: string, token: string, body?: unknown) {
   const res = await fetch(`${r.url}${path}`, {
     method,
@@ -289,6 +307,7 @@ describe("3 replicas under faults", () => {
   });
 
   it("SIGTERM during a delivery batch: the replica exits 0 in time, hands back what it has not sent, no row stays in sending past its lease", async () => {
+    expect(await settledOutbox()).toBe(0);
     // slow receiver: every alert takes 1.5 s to answer, so batches are mid-send when the signal comes
     receiver.script(...Array.from({ length: 400 }, () => ({ delayMs: 1_500 })));
     const victim = replicas[0];
