@@ -171,14 +171,12 @@ async function loadRecipients(db: Db, claimed: AccountClaimed[]): Promise<Recipi
     db.select().from(channels).where(inArray(channels.id, channelIds)),
   ]);
   const addresses = chs.filter((ch) => ch.type === "email").map((ch) => ch.target.toLowerCase());
-  const [suppressed, optOuts] = await Promise.all([
-    suppressedAddresses(db, addresses),
-    // a confirmation queued before its address opted out (through another account's email) is not sent
-    optedOut(
-      db,
-      chs.filter((ch) => ch.type === "email" && ch.status === "pending_verification").map((ch) => ch.target),
-    ),
-  ]);
+  const suppressed = await suppressedAddresses(db, addresses);
+  // a confirmation queued before its address opted out (through another account's email) is not sent
+  const optOuts = await optedOut(
+    db,
+    chs.filter((ch) => ch.type === "email" && ch.status === "pending_verification").map((ch) => ch.target),
+  );
   return { userById: new Map(us.map((u) => [u.id, u])), channelById: new Map(chs.map((ch) => [ch.id, ch])), suppressed, optOuts };
 }
 
@@ -234,12 +232,9 @@ function elsewhereRequests(
 
 /** Everything the batch's messages need, in one query per kind of fact (delivery/elsewhere.ts for the comparisons). */
 async function loadBatch(db: Db, claimed: AccountClaimed[], now: Date): Promise<BatchFacts> {
-  // independent reads, at once: each is a round trip on the way from an event to its alert
-  const [recipients, digestFacts, eventsByNotification] = await Promise.all([
-    loadRecipients(db, claimed),
-    loadDigests(db, claimed),
-    loadAlertEvents(db, claimed),
-  ]);
+  const recipients = await loadRecipients(db, claimed);
+  const digestFacts = await loadDigests(db, claimed);
+  const eventsByNotification = await loadAlertEvents(db, claimed);
   const facts = { ...recipients, ...digestFacts, eventsByNotification };
   const wanting = elsewhereRequests(claimed, facts, now);
   const lookups = await loadElsewhere(db, wanting);
