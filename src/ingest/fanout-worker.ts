@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { events } from "../db/schema";
 import { instant } from "../db/sql";
-import { type Database, type Db, rows, textArray } from "../db/types";
+import { type Database, type Db, jsonRecords, rows } from "../db/types";
 import type { Clock } from "../lib/clock";
 import { type ChangeEvent, eventFacts } from "../lib/event-schema";
 import type { Logger } from "../lib/log";
@@ -107,15 +107,18 @@ export async function fanOutPending(
         digest_items: r.digestItems,
       });
       done.push({ id, ...r });
-      round.events++;
-      round.eventIds.push(id);
-      round.matchedUsers += r.matchedUsers;
-      round.alerts += r.alerts;
-      round.digestItems += r.digestItems;
     }
     await markFannedOut(tx, done, now);
-    round.more = done.length < pending.length || pending.length === batchSize;
-    return round;
+    const sum = (k: "matchedUsers" | "alerts" | "digestItems") => done.reduce((n, d) => n + d[k], 0);
+    return {
+      ...round,
+      events: done.length,
+      eventIds: done.map((d) => d.id),
+      matchedUsers: sum("matchedUsers"),
+      alerts: sum("alerts"),
+      digestItems: sum("digestItems"),
+      more: done.length < pending.length || pending.length === batchSize,
+    };
   });
   if (round.events > 0) {
     opts.log?.info("fan-out batch", {
@@ -144,15 +147,17 @@ interface FannedOut {
  */
 async function markFannedOut(tx: Db, done: FannedOut[], now: Date): Promise<void> {
   if (done.length === 0) return;
-  const ints = (xs: number[]) => sql`${sql.param(xs)}::int[]`;
-  await tx.execute(sql`with counts as (
-      select * from unnest(${textArray(done.map((d) => d.id))}, ${ints(done.map((d) => d.matchedUsers))},
-        ${ints(done.map((d) => d.alerts))}, ${ints(done.map((d) => d.digestItems))}) as c(id, matched_users, alerts, digest_items)
-    ),
-    marked as (
+  const counts = done.map((d) => ({
+    id: d.id,
+    matched_users: d.matchedUsers,
+    alerts: d.alerts,
+    digest_items: d.digestItems,
+  }));
+  await tx.execute(sql`with marked as (
       update events e
       set fanned_out_at = ${instant(now)}, matched_users = c.matched_users, alerts = c.alerts, digest_items = c.digest_items
-      from counts c where e.id = c.id
+      from ${jsonRecords(counts, "c(id text, matched_users int, alerts int, digest_items int)")}
+      where e.id = c.id
       returning e.id, e.received_at, e.categories, e.platform_slug
     )
     insert into event_categories (category, received_at, event_id, platform_slug)
