@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { documents, platforms, provisions } from "../db/schema";
-import type { Db } from "../db/types";
+import { instant } from "../db/sql";
+import { type Db, jsonRecords } from "../db/types";
 import type { ChangeEvent } from "../lib/event-schema";
 
 /** The newest value per key: later entries replace earlier ones, as later events' names win. */
@@ -8,65 +8,58 @@ const newestBy = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map
 
 /**
  * Grows the catalog from a batch of events (in arrival order): their platforms, documents and
- * provisions, one statement per table whatever the batch size. The catalog is what events have
- * named, newest names winning. Each key appears once per statement (an upsert may not touch a row
- * twice), carrying its newest name.
+ * provisions, in one statement whatever the batch size (three upserts as CTEs: one round trip
+ * instead of three, which a lone event's alert waits for). The catalog is what events have named,
+ * newest names winning. Each key appears once per upsert (an upsert may not touch a row twice),
+ * carrying its newest name. Only a change rewrites a row: an unchanged upsert would still write a
+ * new tuple version, and most events name a platform, document and provisions the catalog has.
  */
-export async function upsertCatalog(db: Db, batch: ChangeEvent[], now: Date) {
+export async function upsertCatalog(db: Db, batch: ChangeEvent[], at: Date) {
   if (batch.length === 0) return;
-  const platformRows = newestBy(batch, (e) => e.platform.slug).map((e) => ({
-    slug: e.platform.slug,
-    name: e.platform.name,
-    createdAt: now,
-    updatedAt: now,
-  }));
-  await db
-    .insert(platforms)
-    .values(platformRows)
-    // Only a change rewrites a row: an unchanged upsert would still write a new tuple version
-    // (most events name a platform, document and provisions the catalog already has).
-    .onConflictDoUpdate({
-      target: platforms.slug,
-      set: { name: sql`excluded.name`, updatedAt: now },
-      setWhere: sql`${platforms.name} is distinct from excluded.name`,
-    });
+  const now = instant(at);
+  const platformRows = newestBy(batch, (e) => e.platform.slug).map((e) => ({ slug: e.platform.slug, name: e.platform.name }));
   const documentRows = newestBy(batch, (e) => `${e.platform.slug}\n${e.document.slug}`).map((e) => ({
-    platformSlug: e.platform.slug,
+    platform_slug: e.platform.slug,
     slug: e.document.slug,
     title: e.document.title,
-    url: e.document.url,
-    lastUpdated: e.document.last_updated ?? null,
-    createdAt: now,
-    updatedAt: now,
+    url: e.document.url ?? null,
+    last_updated: e.document.last_updated ?? null,
   }));
-  await db
-    .insert(documents)
-    .values(documentRows)
-    .onConflictDoUpdate({
-      target: [documents.platformSlug, documents.slug],
-      set: { title: sql`excluded.title`, url: sql`excluded.url`, lastUpdated: sql`excluded.last_updated`, updatedAt: now },
-      setWhere: sql`(${documents.title}, ${documents.url}, ${documents.lastUpdated}) is distinct from (excluded.title, excluded.url, excluded.last_updated)`,
-    });
   const provisionRows = newestBy(
     batch.flatMap((e) =>
       e.changes.map((c) => ({
-        platformSlug: e.platform.slug,
-        documentSlug: e.document.slug,
+        platform_slug: e.platform.slug,
+        document_slug: e.document.slug,
         slug: c.provision.slug,
         title: c.provision.title,
-        createdAt: now,
-        updatedAt: now,
       })),
     ),
-    (p) => `${p.platformSlug}\n${p.documentSlug}\n${p.slug}`,
+    (p) => `${p.platform_slug}\n${p.document_slug}\n${p.slug}`,
   );
-  if (provisionRows.length === 0) return;
-  await db
-    .insert(provisions)
-    .values(provisionRows)
-    .onConflictDoUpdate({
-      target: [provisions.platformSlug, provisions.documentSlug, provisions.slug],
-      set: { title: sql`excluded.title`, updatedAt: now },
-      setWhere: sql`${provisions.title} is distinct from excluded.title`,
-    });
+  await db.execute(sql`with p as (
+      insert into platforms (slug, name, created_at, updated_at)
+      select v.slug, v.name, ${now}, ${now} from ${jsonRecords(platformRows, "v(slug text, name text)")}
+      on conflict (slug) do update set name = excluded.name, updated_at = ${now}
+      where platforms.name is distinct from excluded.name
+      returning 1
+    ),
+    d as (
+      insert into documents (platform_slug, slug, title, url, last_updated, created_at, updated_at)
+      select v.platform_slug, v.slug, v.title, v.url, v.last_updated, ${now}, ${now}
+      from ${jsonRecords(documentRows, "v(platform_slug text, slug text, title text, url text, last_updated text)")}
+      on conflict (platform_slug, slug) do update
+      set title = excluded.title, url = excluded.url, last_updated = excluded.last_updated, updated_at = ${now}
+      where (documents.title, documents.url, documents.last_updated)
+        is distinct from (excluded.title, excluded.url, excluded.last_updated)
+      returning 1
+    ),
+    r as (
+      insert into provisions (platform_slug, document_slug, slug, title, created_at, updated_at)
+      select v.platform_slug, v.document_slug, v.slug, v.title, ${now}, ${now}
+      from ${jsonRecords(provisionRows, "v(platform_slug text, document_slug text, slug text, title text)")}
+      on conflict (platform_slug, document_slug, slug) do update set title = excluded.title, updated_at = ${now}
+      where provisions.title is distinct from excluded.title
+      returning 1
+    )
+    select (select count(*) from p) + (select count(*) from d) + (select count(*) from r) as written`);
 }
