@@ -12,6 +12,11 @@
  * One event at a time: the next is posted once the previous webhook has arrived, so this is the
  * latency of an idle pipeline, not of a queue under load. Both the event post and the baseline
  * open a fresh connection per request (as the webhook channel does).
+ *
+ * Where the time goes: the service's own log lines mark two instants per event — the fan-out
+ * round's line (written after its commit) and the dispatcher's claim line (after the claim, before
+ * compose) — so the end-to-end time is printed split into accept → fan-out committed → claimed →
+ * composed, sent and received, and the fan-out transaction's own duration beside it.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -48,7 +53,16 @@ const DEPTH = args.depth === undefined ? undefined : intArg("depth", args.depth)
 /** per event: a webhook that has not arrived by then fails the bench instead of hanging it */
 const ARRIVAL_TIMEOUT_MS = 10_000;
 
-const log = createLogger("error", (line) => console.error(line));
+/** The instants the service's log lines mark (see the header): the latest of each. */
+const marks = { fannedOut: 0, fanoutMs: 0, claimed: 0 };
+const log = createLogger("debug", (line) => {
+  const entry = JSON.parse(line) as { level: string; msg: string; duration_ms?: number };
+  if (entry.msg === "fan-out batch") {
+    marks.fannedOut = performance.now();
+    marks.fanoutMs = entry.duration_ms ?? 0;
+  } else if (entry.msg === "outbox claim") marks.claimed = performance.now();
+  else if (entry.level === "warn" || entry.level === "error") console.error(line);
+});
 const template = JSON.parse(
   readFileSync(new URL("../test/fixtures/events/01-anthropic-ai-training.json", import.meta.url), "utf8"),
 ) as ChangeEvent;
@@ -165,6 +179,12 @@ async function main() {
     const accepted: number[] = [];
     const afterAccept: number[] = [];
     const bare: number[] = [];
+    const stages = {
+      toFannedOut: [] as number[],
+      fanoutTx: [] as number[],
+      toClaimed: [] as number[],
+      toReceived: [] as number[],
+    };
     const runId = Date.now().toString(36);
     for (let i = 0; i < WARMUP + EVENTS; i++) {
       const id = `evt_lat_${runId}_${i}`;
@@ -210,6 +230,11 @@ async function main() {
       // may be negative: the dispatcher can deliver before the 202 reaches the client
       afterAccept.push(at - t0 - a);
       bare.push(b);
+      if (marks.fannedOut < t0 || marks.claimed < marks.fannedOut) throw new Error(`log marks out of order for ${id}`);
+      stages.toFannedOut.push(marks.fannedOut - t0);
+      stages.fanoutTx.push(marks.fanoutMs);
+      stages.toClaimed.push(marks.claimed - marks.fannedOut);
+      stages.toReceived.push(at - marks.claimed);
     }
 
     const row = (label: string, xs: number[]) =>
@@ -221,6 +246,10 @@ async function main() {
     console.log(row("POST /v1/events → webhook received", e2e));
     console.log(row("  of which POST /v1/events → 202", accepted));
     console.log(row("  then 202 → webhook received", afterAccept));
+    console.log(row("  POST → fan-out committed", stages.toFannedOut));
+    console.log(row("    the fan-out transaction (ms, whole)", stages.fanoutTx));
+    console.log(row("  fan-out committed → claimed", stages.toClaimed));
+    console.log(row("  claimed → composed, sent, received", stages.toReceived));
     console.log(row("bare HTTP round trip to the receiver", bare));
     const p50 = percentile(e2e, 50) / percentile(bare, 50);
     const p99 = percentile(e2e, 99) / percentile(bare, 99);
