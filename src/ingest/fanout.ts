@@ -70,7 +70,6 @@ const alertCtes = (eventId: string, now: SQL) => sql`
     select id, ${eventId} from joined
     union all
     select id, ${eventId} from opened
-    on conflict do nothing
     returning 1
   )`;
 
@@ -157,7 +156,6 @@ export function fanOutStatement(input: FanoutInput): SQL {
         and (w.categories is null or w.categories && ${cats})
       group by w.user_id
       order by w.user_id
-      on conflict do nothing
       returning user_id
     ),
     targets as (

@@ -126,3 +126,29 @@ describe("digest items without a foreign key to users", () => {
     expect(await items(other.id)).toBe(1);
   });
 });
+
+describe("notifications without foreign keys to users and channels", () => {
+  it("deleting a user or a channel deletes its messages (statement triggers), and only those", async () => {
+    const a = freshEvent("01-anthropic-ai-training");
+    const [gone, other, third] = [
+      await createUser(ctx, { tier: "watcher" }),
+      await createUser(ctx, { tier: "watcher" }),
+      await createUser(ctx, { tier: "watcher" }),
+    ];
+    for (const u of [gone, other, third]) await watch(ctx, u, { platform: a.platform.slug });
+    expect((await postEvent(ctx, a)).fanout?.alerts).toBe(3);
+    const messages = async (where: ReturnType<typeof sql>) =>
+      Number((await rows<{ n: string }>(ctx.database.db, sql`select count(*) as n from notifications where ${where}`))[0].n);
+    const [thirdChannel] = await rows<{ channel_id: string }>(
+      ctx.database.db,
+      sql`select channel_id from notifications where user_id = ${third.id}`,
+    );
+    expect(await messages(sql`user_id = ${gone.id}`)).toBe(1);
+
+    await ctx.database.db.execute(sql`delete from users where id = ${gone.id}`);
+    await ctx.database.db.execute(sql`delete from channels where id = ${thirdChannel.channel_id}`);
+    expect(await messages(sql`user_id = ${gone.id}`)).toBe(0);
+    expect(await messages(sql`channel_id = ${thirdChannel.channel_id}`)).toBe(0);
+    expect(await messages(sql`user_id = ${other.id}`)).toBe(1);
+  });
+});
