@@ -28,7 +28,6 @@
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +37,7 @@ import type { ChangeEvent } from "../src/lib/event-schema";
 import { PLATFORMS, platformSlug } from "./fanout-seed";
 import { intArg } from "./lib/db";
 import type { LoadRequest, LoadResult } from "./lib/load-client";
+import { freePort } from "./lib/net";
 import { fmt, waitFor } from "./lib/stats";
 
 const { values: args } = parseArgs({
@@ -88,16 +88,6 @@ const template = JSON.parse(
 ) as ChangeEvent;
 /** the event posted, with its id and platform filled in by the load client */
 const TEMPLATE = JSON.stringify({ ...template, id: "__ID__", platform: { slug: "__PLATFORM__", name: "Bench Platform" } });
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => kb / 1024;

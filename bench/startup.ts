@@ -12,12 +12,12 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { freePort } from "./lib/net";
 import { fmt } from "./lib/stats";
 
 const { values: args } = parseArgs({
@@ -29,16 +29,6 @@ const { values: args } = parseArgs({
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REPS = Math.max(1, Number(args.reps));
 const URL_ = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/clausewatch_startup";
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Spawns the service, polls /readyz every 10 ms; answers the milliseconds to the first 200. */
 async function timeToReady(command: string[], env: Record<string, string>): Promise<number> {
