@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "12" },
     /** seconds idle after the catch-up */
     idle: { type: "string", default: "10" },
-    "catch-up-timeout": { type: "string", default: "180" },
+    "catch-up-timeout": { type: "string", default: "600" },
     "timeout-ms": { type: "string", default: "10000" },
     /** the service's LOG_LEVEL (its output goes to a log file, shown when it fails) */
     log: { type: "string", default: "warn" },
