@@ -41,6 +41,12 @@ export interface OpenOptions {
   url?: string;
   /** PGlite data directory; unset → in memory */
   dataDir?: string;
+  /**
+   * In-memory PGlite only: start from this dump of a data directory (`PGlite.dumpDataDir`)
+   * instead of running initdb — the test suite migrates one database and starts each test file
+   * from its dump (initdb and the migrations cost ~5 s per instance; the load, ~1.5 s).
+   */
+  pgliteDump?: Blob;
   /** postgres.js pool size */
   max?: number;
   migrate?: boolean;
@@ -126,7 +132,9 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database & {
       },
     };
   }
-  const client = opts.dataDir ? await openPgliteDir(opts.dataDir) : new PGlite();
+  const client = opts.dataDir
+    ? await openPgliteDir(opts.dataDir)
+    : await PGlite.create(opts.pgliteDump ? { loadDataDir: opts.pgliteDump } : {});
   const pdb = drizzlePglite({ client, schema });
   // PGlite is one process's database: nothing else can migrate it at the same time, so no lock.
   if (opts.migrate !== false) await migratePglite(pdb, { migrationsFolder: MIGRATIONS_FOLDER });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { inject } from "vitest";
 import { openDatabase } from "../../src/db/client";
 import type { Database } from "../../src/db/types";
 import { createFromTemplate, templateName, withDatabase } from "./pg-databases";
@@ -22,8 +24,17 @@ export function fileDatabaseUrl(): Promise<string> {
   return fileUrl;
 }
 
-/** PostgreSQL when TEST_DATABASE_URL is set (this file's own copy), else a fresh in-memory PGlite. */
+let pgliteDump: Blob | undefined;
+
+/**
+ * PostgreSQL when TEST_DATABASE_URL is set (this file's own copy), else a fresh in-memory PGlite
+ * started from the migrated dump test/global-setup.ts wrote (read once per test process).
+ */
 export async function openTestDatabase(opts: { max?: number } = {}): Promise<Database> {
   if (TEST_DATABASE_URL) return openDatabase({ url: await fileDatabaseUrl(), migrate: false, max: opts.max ?? 5 });
-  return openDatabase({});
+  // suites without that global setup (none today) migrate their own
+  const file = inject("pgliteDumpFile");
+  if (!file) return openDatabase({});
+  pgliteDump ??= new Blob([readFileSync(file)]);
+  return openDatabase({ pgliteDump });
 }
