@@ -212,10 +212,9 @@ async function loadAlertEvents(db: Db, claimed: AccountClaimed[]): Promise<Map<s
   for (const l of linked) if (l.payload) eventById.set(l.event_id, l.payload);
   const byNotification = new Map<string, ChangeEvent[]>();
   for (const l of linked) {
-    const e = eventById.get(l.event_id);
-    if (!e) continue;
     const list = byNotification.get(l.notification_id) ?? [];
-    list.push(e);
+    // the event's first link carried its payload (payload is never null)
+    list.push(eventById.get(l.event_id) as ChangeEvent);
     byNotification.set(l.notification_id, list);
   }
   return byNotification;

@@ -9,7 +9,7 @@ const newestBy = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map
 /**
  * Grows the catalog from a batch of events (in arrival order): their platforms, documents and
  * provisions, in one statement whatever the batch size (three upserts as CTEs: one round trip
- * instead of three, which a lone event's alert waits for). The catalog is what events have named,
+ * instead of three, which a lone event's alert waits for; the CTEs run unreferenced). The catalog is what events have named,
  * newest names winning. Each key appears once per upsert (an upsert may not touch a row twice),
  * carrying its newest name. Only a change rewrites a row: an unchanged upsert would still write a
  * new tuple version, and most events name a platform, document and provisions the catalog has.
@@ -41,7 +41,6 @@ export async function upsertCatalog(db: Db, batch: ChangeEvent[], at: Date) {
       select v.slug, v.name, ${now}, ${now} from ${jsonRecords(platformRows, "v(slug text, name text)")}
       on conflict (slug) do update set name = excluded.name, updated_at = ${now}
       where platforms.name is distinct from excluded.name
-      returning 1
     ),
     d as (
       insert into documents (platform_slug, slug, title, url, last_updated, created_at, updated_at)
@@ -51,7 +50,6 @@ export async function upsertCatalog(db: Db, batch: ChangeEvent[], at: Date) {
       set title = excluded.title, url = excluded.url, last_updated = excluded.last_updated, updated_at = ${now}
       where (documents.title, documents.url, documents.last_updated)
         is distinct from (excluded.title, excluded.url, excluded.last_updated)
-      returning 1
     ),
     r as (
       insert into provisions (platform_slug, document_slug, slug, title, created_at, updated_at)
@@ -59,7 +57,6 @@ export async function upsertCatalog(db: Db, batch: ChangeEvent[], at: Date) {
       from ${jsonRecords(provisionRows, "v(platform_slug text, document_slug text, slug text, title text)")}
       on conflict (platform_slug, document_slug, slug) do update set title = excluded.title, updated_at = ${now}
       where provisions.title is distinct from excluded.title
-      returning 1
     )
-    select (select count(*) from p) + (select count(*) from d) + (select count(*) from r) as written`);
+    select 1`);
 }
